@@ -1,0 +1,167 @@
+/* gru_forward(): validates every argument, converts the mask, manages the stateful
+ * carry and dispatches to a kernel. No math here. */
+#include "gru_internal.h"
+
+#include <string.h>
+
+static size_t align64(size_t n) { return (n + 63) & ~(size_t)63; }
+
+void gru__fwd_layout_get(const gru_layer *layer, int64_t B, int64_t T, gru__fwd_layout *lay)
+{
+    size_t e = layer->esize, H = (size_t)layer->H, off = 0, n;
+    memset(lay, 0, sizeof *lay);
+    lay->total = SIZE_MAX;
+    size_t sizes[6];
+    /* mask (B,T) u8; xp (T,B,3H); h (B,H); hr (B,3H); rh (B,H); started (B) */
+    if (!gru__mul_size((size_t)B, (size_t)T, &sizes[0]))
+        return;
+    if (!gru__mul_size(sizes[0], 3 * H, &n) || !gru__mul_size(n, e, &sizes[1]))
+        return;
+    if (!gru__mul_size((size_t)B, H * e, &sizes[2]))
+        return;
+    sizes[3] = 3 * sizes[2];
+    sizes[4] = sizes[2];
+    sizes[5] = (size_t)B;
+    size_t *fields[6] = {&lay->mask, &lay->xp, &lay->h, &lay->hr, &lay->rh, &lay->started};
+    for (int i = 0; i < 6; i++) {
+        if (sizes[i] > SIZE_MAX / 2 - off)
+            return;
+        *fields[i] = off;
+        off += align64(sizes[i]);
+    }
+    lay->total = off;
+}
+
+size_t gru__fwd_ws_bytes(const gru_layer *layer, int64_t B, int64_t T)
+{
+    gru__fwd_layout lay;
+    gru__fwd_layout_get(layer, B, T, &lay);
+    return lay.total;
+}
+
+/* mask (B, T) of any supported dtype -> 0/1 bytes. */
+static void convert_mask(const gru_tensor *m, int64_t n, uint8_t *out)
+{
+    const void *d = m->data;
+    for (int64_t i = 0; i < n; i++) {
+        int keep;
+        switch (m->dtype) {
+        case GRU_FLOAT32: keep = ((const float *)d)[i] != 0.0f; break;
+        case GRU_FLOAT64: keep = ((const double *)d)[i] != 0.0; break;
+        case GRU_FLOAT16: keep = (((const uint16_t *)d)[i] & 0x7fff) != 0; break;
+        case GRU_BOOL:
+        case GRU_INT8:
+        case GRU_UINT8: keep = ((const uint8_t *)d)[i] != 0; break;
+        case GRU_INT16:
+        case GRU_UINT16: keep = ((const uint16_t *)d)[i] != 0; break;
+        case GRU_INT32:
+        case GRU_UINT32: keep = ((const uint32_t *)d)[i] != 0; break;
+        default: keep = ((const uint64_t *)d)[i] != 0; break;
+        }
+        out[i] = (uint8_t)keep;
+    }
+}
+
+/* On failure, zero-fill whichever outputs have a valid shape, so that nothing
+ * half-written can be mistaken for a result. */
+static int fail_clear(int rc, const gru_layer *layer, gru_tensor *output, gru_tensor *state)
+{
+    gru_tensor *outs[2] = {output, state};
+    for (int i = 0; i < 2; i++) {
+        gru_tensor *t = outs[i];
+        if (!t || !t->data || t->dtype != layer->cfg.dtype)
+            continue;
+        int64_t n = gru_tensor_numel(t);
+        if (n > 0 && (uint64_t)n <= SIZE_MAX / layer->esize)
+            memset(t->data, 0, (size_t)n * layer->esize);
+    }
+    return rc;
+}
+
+int gru_forward(gru_layer *layer, const gru_tensor *x, const gru_tensor *mask,
+                const gru_tensor *initial_state, gru_tensor *output, gru_tensor *state)
+{
+    if (!layer)
+        return gru__error(GRU_ERR_NULL, "layer: is NULL");
+    const gru_config *c = &layer->cfg;
+    const gru_dtype dt = c->dtype;
+    int rc;
+    char shp[96];
+
+    /* x (B, T, I) */
+    if (!x)
+        return fail_clear(gru__error(GRU_ERR_NULL, "x: is NULL"), layer, output, state);
+    if (x->ndim != 3) {
+        gru__shape_str(shp, sizeof shp, x->ndim >= 0 && x->ndim <= GRU_MAX_DIMS ? x->ndim : 0,
+                       x->shape);
+        return fail_clear(gru__error(GRU_ERR_SHAPE,
+                                     "x: expected a 3-D input (B, T, I) = (batch, timesteps, "
+                                     "%lld), got %d dimensions %s",
+                                     (long long)layer->I, x->ndim, shp),
+                          layer, output, state);
+    }
+    int64_t xs[3] = {-1, -1, layer->I};
+    if (c->timesteps > 0)
+        xs[1] = c->timesteps;
+    if (c->batch_size > 0)
+        xs[0] = c->batch_size;
+    if ((rc = gru__check_tensor(x, "x", dt, 3, xs)))
+        return fail_clear(rc, layer, output, state);
+    const int64_t B = x->shape[0], T = x->shape[1], H = layer->H;
+
+    if (mask) {
+        int64_t ms[2] = {B, T};
+        if (gru_dtype_size(mask->dtype) == 0)
+            return fail_clear(gru__error(GRU_ERR_SHAPE, "mask: unsupported dtype %d",
+                                         (int)mask->dtype),
+                              layer, output, state);
+        if ((rc = gru__check_tensor(mask, "mask", GRU_DTYPE_INVALID, 2, ms)))
+            return fail_clear(rc, layer, output, state);
+    }
+    int64_t hs[2] = {B, H};
+    if (initial_state && (rc = gru__check_tensor(initial_state, "initial_state", dt, 2, hs)))
+        return fail_clear(rc, layer, output, state);
+    if (!output)
+        return fail_clear(gru__error(GRU_ERR_NULL, "output: is NULL"), layer, output, state);
+    if (c->return_sequences) {
+        int64_t os[3] = {B, T, H};
+        rc = gru__check_tensor(output, "output (return_sequences = TRUE)", dt, 3, os);
+    } else {
+        rc = gru__check_tensor(output, "output (return_sequences = FALSE)", dt, 2, hs);
+    }
+    if (rc)
+        return fail_clear(rc, layer, output, state);
+    if (c->return_state && !state)
+        return fail_clear(gru__error(GRU_ERR_NULL,
+                                     "state: is NULL, but return_state = TRUE needs (%lld, %lld)",
+                                     (long long)B, (long long)H),
+                          layer, output, state);
+    if (state && (rc = gru__check_tensor(state, "state", dt, 2, hs)))
+        return fail_clear(rc, layer, output, state);
+
+    if ((rc = gru_layer_reserve(layer, B, T)))
+        return fail_clear(rc, layer, output, state);
+
+    gru__fwd_layout lay;
+    gru__fwd_layout_get(layer, B, T, &lay);
+    char *ws = layer->ws;
+    uint8_t *m8 = NULL;
+    if (mask) {
+        m8 = (uint8_t *)(ws + lay.mask);
+        convert_mask(mask, B * T, m8);
+    }
+    const void *h0 = initial_state ? initial_state->data : (c->stateful ? layer->states : NULL);
+
+    gru__fwd_args a = {
+        .layer = layer, .B = B, .T = T, .x = x->data, .mask = m8, .h0 = h0,
+        .y = output->data, .h_final = NULL, .ws = ws,
+    };
+    /* The kernel leaves the final state in its h buffer (ws + lay.h); copied out below. */
+    gru__select_forward(layer, B, T)(&a);
+    size_t hbytes = (size_t)(B * H) * layer->esize;
+    if (state)
+        memcpy(state->data, ws + lay.h, hbytes);
+    if (c->stateful)
+        memcpy(layer->states, ws + lay.h, hbytes);
+    return GRU_OK;
+}

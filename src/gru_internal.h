@@ -1,0 +1,114 @@
+/* Internal declarations shared by the library's source files. Not installed. */
+#ifndef GRU_INTERNAL_H
+#define GRU_INTERNAL_H
+
+#include "gru.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- errors (src/core.c) ------------------------------------------------ */
+
+/* Record a message for gru_errmsg() (printf-style) and return status. */
+int gru__error(int status, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Format a shape as "(64, 192)" into buf (always NUL-terminated). */
+const char *gru__shape_str(char *buf, size_t cap, int ndim, const int64_t *shape);
+
+/* Checked arithmetic: return false on overflow (or negative operands). */
+bool gru__mul_size(size_t a, size_t b, size_t *out);
+bool gru__mul_i64(int64_t a, int64_t b, int64_t *out);
+
+/* Check that t is non-NULL with non-NULL data, dtype `dtype` (GRU_DTYPE_INVALID: any),
+ * rank `ndim` and shape `expected_shape` (an entry of -1 accepts any size >= 1).
+ * `what` names the argument in the message. Returns GRU_OK or an error status. */
+int gru__check_tensor(const gru_tensor *t, const char *what, gru_dtype dtype, int ndim,
+                      const int64_t *expected_shape);
+
+/* Zero-initialized aligned allocation (64 bytes) and its release; NULL on overflow/OOM. */
+void *gru__alloc(size_t bytes);
+void gru__free(void *p);
+
+/* ---- activations (src/activations.c) ------------------------------------- */
+
+float gru__act_f32(gru_activation act, float x);
+double gru__act_f64(gru_activation act, double x);
+/* In-place on n values. */
+void gru__act_apply_f32(gru_activation act, float *v, int64_t n);
+void gru__act_apply_f64(gru_activation act, double *v, int64_t n);
+
+/* ---- the layer ------------------------------------------------------------ */
+
+struct gru_layer {
+    gru_config cfg;          /* copy of the creation config (cfg.weights = NULL) */
+    int64_t I, H;            /* input_dim, units */
+    size_t esize;            /* sizeof(float) or sizeof(double) */
+    void *kernel;            /* (I, 3H) layer dtype */
+    void *recurrent_kernel;  /* (H, 3H) */
+    void *bias;              /* (3H) or (2, 3H) when reset_after; NULL when !use_bias */
+    void *states;            /* (batch_size, H); stateful only, else NULL */
+    /* forward workspace, grown by gru_layer_reserve() / gru_forward() */
+    void *ws;                /* see forward.c for its layout */
+    size_t ws_bytes;
+    int64_t ws_B, ws_T;      /* sizes the workspace was made for */
+};
+
+/* ---- kernels (src/cpu/ref/) ----------------------------------------------- */
+
+/* Arguments of one whole-sequence forward, all validated, in the layer's dtype. */
+typedef struct gru__fwd_args {
+    const gru_layer *layer;
+    int64_t B, T;
+    const void *x;           /* (B, T, I) */
+    const uint8_t *mask;     /* (B, T) 0/1, or NULL = keep all */
+    const void *h0;          /* (B, H), or NULL = zeros */
+    void *y;                 /* (B, T, H) return_sequences, else (B, H) */
+    void *h_final;           /* (B, H) or NULL */
+    void *ws;                /* workspace of gru__fwd_ws_bytes(B, T) bytes */
+} gru__fwd_args;
+
+/* Byte offsets of the pieces of the forward workspace (64-byte aligned). */
+typedef struct gru__fwd_layout {
+    size_t mask;     /* (B, T) uint8: the mask as 0/1 */
+    size_t xp;       /* (T, B, 3H): x·kernel + input bias, time-major */
+    size_t h;        /* (B, H): the running state */
+    size_t hr;       /* (B, 3H): h·recurrent_kernel (+ recurrent bias) */
+    size_t rh;       /* (B, H): r ⊙ h (reset_after = FALSE) */
+    size_t started;  /* (B) uint8: a kept step has been seen (masking) */
+    size_t total;    /* bytes; SIZE_MAX on overflow */
+} gru__fwd_layout;
+void gru__fwd_layout_get(const gru_layer *layer, int64_t B, int64_t T, gru__fwd_layout *lay);
+size_t gru__fwd_ws_bytes(const gru_layer *layer, int64_t B, int64_t T);
+
+/* A whole-sequence forward kernel. It leaves the final state in the workspace's h. */
+typedef void (*gru__fwd_fn)(const gru__fwd_args *a);
+/* The kernel to use for this layer and these sizes (src/cpu/dispatch.c): the fastest
+ * available one that was tested against the reference. */
+gru__fwd_fn gru__select_forward(const gru_layer *layer, int64_t B, int64_t T);
+void gru__forward_ref_f32(const gru__fwd_args *a);
+void gru__forward_ref_f64(const gru__fwd_args *a);
+
+/* C = A (M x K, row stride lda) * B (K x N, row stride ldb) (+ C when accumulate),
+ * C row stride ldc. Reference blocked GEMM. */
+void gru__gemm_f32(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
+                   const float *B, int64_t ldb, float *C, int64_t ldc, int accumulate);
+void gru__gemm_f64(int64_t M, int64_t N, int64_t K, const double *A, int64_t lda,
+                   const double *B, int64_t ldb, double *C, int64_t ldc, int accumulate);
+
+
+
+/* ---- random numbers (src/rng.c) -------------------------------------------- */
+/* One generator for initializers and dropout: xoshiro256** seeded through splitmix64.
+ * Deterministic for a given seed on every platform. */
+typedef struct gru__rng {
+    uint64_t s[4];
+} gru__rng;
+void gru__rng_seed(gru__rng *rng, uint64_t seed);
+uint64_t gru__rng_next(gru__rng *rng);
+double gru__rng_uniform(gru__rng *rng);   /* [0, 1), 53 random bits */
+double gru__rng_normal(gru__rng *rng);    /* N(0, 1) */
+#endif /* GRU_INTERNAL_H */
