@@ -1,0 +1,10 @@
+/* bench/fma_peak.h: measured float32 FMA peak of this machine, for "% of peak" columns. */
+#ifndef BENCH_FMA_PEAK_H
+#define BENCH_FMA_PEAK_H
+
+/* GFLOP/s of `threads` threads each running independent 512-bit FMAs for about `seconds`
+ * (flops = 2 per FMA lane). 0.0 when built without AVX-512 support; the caller must
+ * check that the CPU has AVX-512F (__builtin_cpu_supports("avx512f")) before calling. */
+double bench_fma_peak_avx512(int threads, double seconds);
+
+#endif /* BENCH_FMA_PEAK_H */
