@@ -311,7 +311,12 @@ int gru_config_init(gru_config *cfg, int64_t units);
 int gru_config_init_preset(gru_config *cfg, int64_t units, gru_preset preset);
 
 /* Check every field; GRU_ERR_ARG with a message naming the field and the accepted
- * values. Does not require input_dim (gru_layer_create does). */
+ * values (GRU_ERR_NULL for a NULL cfg). Does not require input_dim (gru_layer_create
+ * does). Constraint axes follow Keras: the norm is taken over `axis` of the weight as
+ * it is stored, so axis 0 = per column of kernel (I, 3H) / recurrent_kernel (H, 3H) /
+ * the (2, 3H) bias, axis 1 = per row; the 1-D (3H) bias (reset_after FALSE) has only
+ * axis 0 (one norm over the whole vector), so axis 1 there is rejected, as are the
+ * 2-D-only initializers identity and orthogonal for that bias. */
 int gru_config_validate(const gru_config *cfg);
 
 /* Parse a configuration given as text and write a complete configuration into cfg
@@ -320,18 +325,32 @@ int gru_config_validate(const gru_config *cfg);
  * config object, as written by Keras get_config() / model JSON. Anything else is the R
  * argument form:  units = 32, activation = "tanh", reset_after = TRUE,
  * input_shape = c(NULL, 8), kernel_regularizer = regularizer_l2(0.01), ...
- * Unknown keys and bad values: GRU_ERR_ARG / GRU_ERR_FORMAT naming the key and the
- * accepted values. JSON needs the build option GRU_WITH_CJSON (else GRU_ERR_UNSUPPORTED).
- * cfg is written only on success. */
+ * (R: TRUE/FALSE/T/F, NULL, c()/list(), 32 or 32L, 1e-3, '...' or "...", # comments,
+ * an optional layer_gru( ... ) around it, `object` ignored, positional arguments in
+ * layer_gru()'s order (a leading value is units), the initializer_*(), regularizer_*()
+ * and constraint_*() functions of R keras with their argument names and order; also
+ * seed, implementation, input_dim, input_length. Constraint axes are Keras's 0-based.)
+ * Syntax errors: GRU_ERR_FORMAT; unknown keys and bad values: GRU_ERR_ARG, naming the
+ * key and the accepted values. JSON needs the build option GRU_WITH_CJSON (else
+ * GRU_ERR_UNSUPPORTED). cfg is written only on success. */
 int gru_config_parse(const char *text, gru_config *cfg);
 int gru_config_parse_r(const char *text, gru_config *cfg);
-/* keras_major: 2 (or 0) = Keras 2 / tf.keras names; 3 = Keras 3, where "hard_sigmoid"
- * means GRU_ACT_HARD_SIGMOID_KERAS3. */
+/* keras_major: 2 = Keras 2 / tf.keras names; 3 = Keras 3, where "hard_sigmoid" means
+ * GRU_ACT_HARD_SIGMOID_KERAS3 and keys Keras 3 does not write default to the TF2 preset;
+ * 0 = detect (Keras 3 when the text has "keras_version": "3...", a DTypePolicy dtype,
+ * or a "seed" key without "implementation"/"time_major"; else Keras 2). gru_config_parse
+ * uses 0. Also accepted: a model's JSON ({"class_name": "Sequential"/"Functional", ...})
+ * holding exactly one GRU layer; "time_major" / "zero_output_for_mask" only false. */
 int gru_config_parse_json(const char *json, int keras_major, gru_config *cfg);
 
 /* Print cfg with every field filled in, into buf (capacity cap, always NUL-terminated
- * when cap > 0). *needed (may be NULL) receives the full length excluding the NUL.
- * Returns GRU_ERR_BUFFER when cap is too small (buf then holds nothing valid: "").
+ * when cap > 0; buf may be NULL when cap is 0, to ask for the size). *needed (may be
+ * NULL) receives the full length excluding the NUL. cfg is validated first
+ * (GRU_ERR_ARG as gru_config_validate). Returns GRU_ERR_BUFFER when cap is too small
+ * (buf then holds nothing valid: ""). The text parses back to the same configuration
+ * (`weights` is never printed). JSON: name "" is printed as "gru"; a nonzero cfg->seed
+ * is printed as "seed" (a key tf.keras does not know), and hard_sigmoid_keras3 has no
+ * tf.keras name: such configurations load in libgru but not in tf.keras.
  * R form: "units = 32, activation = \"tanh\", ..."; JSON form: Keras get_config() style
  * {"class_name": "GRU", "config": {...}} (Keras 2 / tf.keras spelling). */
 int gru_config_to_r(const gru_config *cfg, char *buf, size_t cap, size_t *needed);
@@ -401,6 +420,50 @@ int gru_forward(gru_layer *layer, const gru_tensor *x, const gru_tensor *mask,
 /* Pre-allocate what gru_forward needs for batches up to B and sequences up to T so that
  * later calls within those sizes do not allocate. Optional. */
 int gru_layer_reserve(gru_layer *layer, int64_t B, int64_t T);
+
+/* ------------------------------------------------------------------------ */
+/* Threads                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* Number of threads gru_forward() and gru_step() use for this layer: n = 1..64, default 1.
+ * n > 1 starts n - 1 persistent worker threads owned by the layer (here, not per call;
+ * they stop in gru_layer_destroy). The calling thread is one of the n. The units are
+ * split between the threads, each keeping its share of the packed weights in its own
+ * cache, with one barrier per timestep; use at most the number of physical cores. Between
+ * calls a worker spins for about 0.2 ms, then sleeps. Results depend on n only through
+ * float32 summation order (each thread sums its own part of the recurrent product
+ * first); they are deterministic for a given n. float64 layers run on one thread.
+ * Returns GRU_ERR_ARG for n outside 1..64, GRU_ERR_NOMEM when a thread cannot start.
+ * Kernels: float32 runs the AVX-512 or AVX2 kernels when the CPU has them (checked at run
+ * time), else portable C; the environment variable GRU_ISA = avx512, avx2, generic or ref
+ * (the plain reference kernel) caps the choice, read once per process. */
+int gru_layer_set_num_threads(gru_layer *layer, int n);
+/* The layer's thread count (>= 1), or a negative status for NULL. */
+int gru_layer_get_num_threads(const gru_layer *layer);
+
+/* ------------------------------------------------------------------------ */
+/* Streaming: one timestep per call                                          */
+/* ------------------------------------------------------------------------ */
+
+/* Start (or restart) a stream of batch B on this layer: allocates what gru_step() needs
+ * (gru_step itself never allocates) and sets the stream's state to h0 (B, H) in the
+ * layer's dtype, or zeros when h0 is NULL. The stream's state is separate from the carried
+ * state of a stateful layer and from gru_forward(). */
+int gru_stream_begin(gru_layer *layer, int64_t B, const gru_tensor *h0);
+
+/* One timestep: x_t (B, I) in the layer's dtype; mask_t (B) of any mask dtype (nonzero =
+ * keep) or NULL; y_t (B, H) receives the output of this step. Feeding x[:, 0..T-1] one
+ * step at a time gives exactly gru_forward()'s return_sequences output and final state
+ * (a masked step carries the state and outputs the previous output, zeros before the
+ * first kept step of the stream). go_backwards and return_sequences have no effect: the
+ * caller feeds the steps in the order they are to be consumed. GRU_ERR_STATE before
+ * gru_stream_begin(). On failure y_t is zero-filled (when its shape is valid) and the
+ * state is unchanged. */
+int gru_step(gru_layer *layer, const gru_tensor *x_t, const gru_tensor *mask_t,
+             gru_tensor *y_t);
+
+/* Copy the stream's current state (B, H) into h (layer dtype). */
+int gru_stream_get_state(const gru_layer *layer, gru_tensor *h);
 
 #ifdef __cplusplus
 }

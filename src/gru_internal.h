@@ -55,7 +55,25 @@ struct gru_layer {
     void *ws;                /* see forward.c for its layout */
     size_t ws_bytes;
     int64_t ws_B, ws_T;      /* sizes the workspace was made for */
+    /* training (src/train.c): the dropout generator, a gru__rng's state, seeded from
+     * cfg.seed at the first training call (or by gru_train_seed_dropout()) */
+    uint64_t dropout_rng[4];
+    bool dropout_seeded;
+    /* fast kernels (src/cpu/dispatch.c, src/step.c); freed by gru__layer_free_kernels() */
+    int num_threads;                 /* gru_layer_set_num_threads(); 0 reads as 1 */
+    struct gru__pool *pool;          /* num_threads - 1 persistent workers, or NULL */
+    struct gru__fast *fast;          /* packed float32 weights + scratch, or NULL */
+    struct gru__stream *stream;      /* streaming state of gru_step(), or NULL */
 };
+
+/* Fast-kernel hooks for src/layer.c (defined in src/cpu/dispatch.c):
+ * call gru__layer_weights_changed() whenever the weights change (creation,
+ * gru_layer_set_weights, training updates) so that the packed copy is refreshed;
+ * gru__kernels_reserve() from gru_layer_reserve() so that forward does not allocate;
+ * gru__layer_free_kernels() from gru_layer_destroy(). */
+void gru__layer_weights_changed(gru_layer *layer);
+void gru__kernels_reserve(gru_layer *layer, int64_t B);
+void gru__layer_free_kernels(gru_layer *layer);
 
 /* ---- kernels (src/cpu/ref/) ----------------------------------------------- */
 

@@ -123,6 +123,7 @@ int gru_layer_create(const gru_config *cfg, gru_layer **out)
             goto out_destroy;
         }
     }
+    gru__layer_weights_changed(layer);
     *out = layer;
     return GRU_OK;
 
@@ -140,6 +141,7 @@ void gru_layer_destroy(gru_layer *layer)
     gru__free(layer->bias);
     gru__free(layer->states);
     gru__free(layer->ws);
+    gru__layer_free_kernels(layer);
     gru__free(layer);
 }
 
@@ -221,6 +223,7 @@ int gru_layer_set_weights(gru_layer *layer, const gru_tensor *kernel,
     for (int w = 0; w < nw; w++)
         memcpy(*weight_ptr(layer, w), t[w]->data,
                (size_t)weight_numel(layer, w) * layer->esize);
+    gru__layer_weights_changed(layer);
     return GRU_OK;
 }
 
@@ -290,6 +293,7 @@ int gru_layer_reserve(gru_layer *layer, int64_t B, int64_t T)
     if (B < 1 || T < 1)
         return gru__error(GRU_ERR_ARG, "%s: expected >= 1, got %lld", B < 1 ? "B" : "T",
                           (long long)(B < 1 ? B : T));
+    gru__kernels_reserve(layer, B);
     if (layer->ws && B <= layer->ws_B && T <= layer->ws_T)
         return GRU_OK;
     int64_t nB = B > layer->ws_B ? B : layer->ws_B, nT = T > layer->ws_T ? T : layer->ws_T;

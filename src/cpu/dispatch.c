@@ -1,9 +1,395 @@
-/* Kernel selection: one place that knows which kernels exist. */
-#include "gru_internal.h"
+/* Kernel selection: one place that knows which kernels exist. Also the layer's fast-kernel
+ * state: packed weights (refreshed by gru__layer_weights_changed), scratch (grown by
+ * gru__kernels_reserve), and the thread pool (gru_layer_set_num_threads). */
+#define _DEFAULT_SOURCE 1
+#include "cpu/fast.h"
+
+#include <stdlib.h>
+#include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
+/* Large buffers on 2 MiB boundaries with transparent huge pages where the system offers
+ * them only on request (madvise): the packed weights and per-step buffers are streamed
+ * every step, and 4 KiB pages would cost TLB misses. Small ones: plain gru__alloc. */
+#define GRU_HUGE_MIN (size_t)(4u << 20)
+static void *big_alloc(size_t bytes)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (bytes >= GRU_HUGE_MIN) {
+        void *p = NULL;
+        size_t n = (bytes + ((size_t)2 << 20) - 1) & ~(((size_t)2 << 20) - 1);
+        if (posix_memalign(&p, (size_t)2 << 20, n) != 0)
+            return NULL;
+        madvise(p, n, MADV_HUGEPAGE);
+        memset(p, 0, n);
+        return p;
+    }
+#endif
+    return gru__alloc(bytes);
+}
+
+/* Ask for huge pages on an existing large buffer (the layer's workspace). */
+static void advise_huge(void *p, size_t bytes)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (bytes < GRU_HUGE_MIN)
+        return;
+    uintptr_t a = ((uintptr_t)p + ((uintptr_t)2 << 20) - 1) & ~(((uintptr_t)2 << 20) - 1);
+    uintptr_t e = ((uintptr_t)p + bytes) & ~(((uintptr_t)2 << 20) - 1);
+    if (e > a)
+        madvise((void *)a, e - a, MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)bytes;
+#endif
+}
+
+/* ---- instruction sets ------------------------------------------------------------- */
+
+static _Atomic int isa_forced = -1;
+
+static int isa_detect(void)
+{
+    static _Atomic int cached = -1; /* same value from every thread: a race is benign */
+    int c = cached;
+    if (c >= 0)
+        return c;
+    int isa = GRU__ISA_GENERIC;
+#if defined(GRU_HAVE_X86_KERNELS) && (defined(__x86_64__) || defined(__i386__)) &&          \
+    defined(__GNUC__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("fma"))
+        isa = GRU__ISA_AVX512;
+    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        isa = GRU__ISA_AVX2;
+#endif
+    const char *env = getenv("GRU_ISA");
+    if (env) {
+        int cap = -1;
+        for (int i = GRU__ISA_REF; i <= GRU__ISA_AVX512; i++)
+            if (strcmp(env, gru__isa_name(i)) == 0)
+                cap = i;
+        if (cap >= 0 && cap < isa)
+            isa = cap;
+    }
+    cached = isa;
+    return isa;
+}
+
+int gru__isa_current(void)
+{
+    int isa = isa_detect();
+    return isa_forced >= 0 && isa_forced < isa ? isa_forced : isa;
+}
+
+void gru__isa_force(int isa) { isa_forced = isa; }
+
+const char *gru__isa_name(int isa)
+{
+    switch (isa) {
+    case GRU__ISA_REF: return "ref";
+    case GRU__ISA_GENERIC: return "generic";
+    case GRU__ISA_AVX2: return "avx2";
+    case GRU__ISA_AVX512: return "avx512";
+    default: return "?";
+    }
+}
+
+int gru__isa_vw(int isa)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    const int generic = 4; /* fast_generic.c's vector extension */
+#else
+    const int generic = 1;
+#endif
+    return isa == GRU__ISA_AVX512 ? 16 : isa == GRU__ISA_AVX2 ? 8 : generic;
+}
+
+static gru__pool_fn isa_worker(int isa)
+{
+    switch (isa) {
+#if defined(GRU_HAVE_X86_KERNELS)
+    case GRU__ISA_AVX512: return gru__fast_worker_avx512;
+    case GRU__ISA_AVX2: return gru__fast_worker_avx2;
+#endif
+    case GRU__ISA_GENERIC: return gru__fast_worker_generic;
+    default: return NULL;
+    }
+}
+
+int gru__fast_vmath(int isa, int which, const float *in, float *out, int64_t n)
+{
+    if (isa > isa_detect())
+        return -1;
+    switch (isa) {
+#if defined(GRU_HAVE_X86_KERNELS)
+    case GRU__ISA_AVX512: gru__fast_vmath_avx512(which, in, out, n); return 0;
+    case GRU__ISA_AVX2: gru__fast_vmath_avx2(which, in, out, n); return 0;
+#endif
+    case GRU__ISA_GENERIC: gru__fast_vmath_generic(which, in, out, n); return 0;
+    default: return -1;
+    }
+}
+
+/* ---- packed weights ------------------------------------------------------------------ */
+
+static void fast_free(gru__fast *f)
+{
+    if (!f)
+        return;
+    gru__free(f->wmem);
+    gru__free(f->scratch);
+    gru__free(f);
+}
+
+/* Superpanels (see fast.h) of `rows` rows: block v of group g taken from columns
+ * cols[v] + g * vw of src (rows x ld), zero beyond H. */
+static void pack_panels(float *dst, const float *src, int64_t rows, int64_t ld, int64_t H,
+                        int vw, int64_t ng, int nvg, int spg, const int64_t *cols)
+{
+    for (int64_t g = 0; g < ng; g++) {
+        const int64_t sp = g / spg, gi = g % spg;
+        const int64_t nb = ng - sp * spg < spg ? ng - sp * spg : spg;
+        float *pg = dst + sp * rows * spg * nvg * vw + gi * nvg * vw;
+        for (int64_t k = 0; k < rows; k++)
+            for (int v = 0; v < nvg; v++)
+                for (int l = 0; l < vw; l++) {
+                    int64_t u = g * vw + l;
+                    pg[k * nb * nvg * vw + v * vw + l] =
+                        u < H ? src[k * ld + cols[v] + u] : 0.0f;
+                }
+    }
+}
+
+/* (Re)pack the float32 weights of layer for instruction set isa. 0, or -1 when out of
+ * memory (the layer then runs the reference kernel). */
+static int fast_pack(gru_layer *layer, int isa)
+{
+    gru__fast *f = layer->fast;
+    const int vw = gru__isa_vw(isa);
+    const int64_t I = layer->I, H = layer->H, ng = (H + vw - 1) / vw, Hp = ng * vw;
+    const bool ra = layer->cfg.reset_after;
+    /* floats: pk I*3Hp, pu H*3Hp (ra) or H*2Hp + puh H*Hp, bx 3Hp, bh 3Hp, + alignment */
+    size_t nk = (size_t)(I * 3 * Hp), nu = (size_t)(H * 3 * Hp), nb = (size_t)(3 * Hp);
+    size_t bytes = (2 * nk + 2 * nu + 2 * nb + 8 * 16) * sizeof(float);
+    if (!f) {
+        f = gru__alloc(sizeof *f);
+        if (!f)
+            return -1;
+        layer->fast = f;
+    }
+    if (f->wbytes != bytes) {
+        gru__free(f->wmem);
+        f->wmem = big_alloc(bytes);
+        f->wbytes = f->wmem ? bytes : 0;
+        if (!f->wmem) {
+            fast_free(f);
+            layer->fast = NULL;
+            return -1;
+        }
+    }
+    float *p = f->wmem;
+#define TAKE(n) (p += (((size_t)(n) + 15) & ~(size_t)15), p - (((size_t)(n) + 15) & ~(size_t)15))
+    for (int c = 0; c < 2; c++) {
+        f->pk[c] = TAKE(nk);
+        if (ra) {
+            f->pu[c] = TAKE(nu);
+            f->puh[c] = NULL;
+        } else {
+            f->pu[c] = TAKE((size_t)(H * 2 * Hp));
+            f->puh[c] = TAKE((size_t)(H * Hp));
+        }
+    }
+    f->bx = TAKE(nb);
+    f->bh = TAKE(nb);
+#undef TAKE
+    f->isa = isa;
+    f->vw = vw;
+    f->I = I;
+    f->H = H;
+    f->ng = ng;
+    const int64_t zrh[3] = {0, H, 2 * H}, hh[1] = {2 * H};
+    for (int c = 0; c < 2; c++) {
+        pack_panels(f->pk[c], layer->kernel, I, 3 * H, H, vw, ng, 3, c ? GRU__SPG3 : 1, zrh);
+        if (ra) {
+            pack_panels(f->pu[c], layer->recurrent_kernel, H, 3 * H, H, vw, ng, 3,
+                        c ? GRU__SPG3 : 1, zrh);
+        } else {
+            pack_panels(f->pu[c], layer->recurrent_kernel, H, 3 * H, H, vw, ng, 2,
+                        c ? GRU__SPG2 : 1, zrh);
+            pack_panels(f->puh[c], layer->recurrent_kernel, H, 3 * H, H, vw, ng, 1,
+                        c ? GRU__SPG1 : GRU__SPG1M, hh);
+        }
+    }
+    memset(f->bx, 0, nb * sizeof(float));
+    memset(f->bh, 0, nb * sizeof(float));
+    if (layer->bias) {
+        pack_panels(f->bx, layer->bias, 1, 3 * H, H, vw, ng, 3, GRU__SPG3, zrh);
+        if (ra)
+            pack_panels(f->bh, (const float *)layer->bias + 3 * H, 1, 3 * H, H, vw, ng, 3,
+                        GRU__SPG3, zrh);
+    }
+    return 0;
+}
+
+static int layer_nth(const gru_layer *layer)
+{
+    return layer->num_threads > 1 ? layer->num_threads : 1;
+}
+
+/* Scratch for batches up to B with the layer's thread count. 0 or -1 (out of memory). */
+static int fast_scratch(gru_layer *layer, int64_t B)
+{
+    gru__fast *f = layer->fast;
+    if (!f)
+        return -1;
+    int64_t n;
+    if (!gru__mul_i64(gru__fast_bh_stride(B, layer->H), gru__fast_scratch_bufs(layer_nth(layer)),
+                      &n) ||
+        (uint64_t)n > SIZE_MAX / sizeof(float))
+        return -1;
+    size_t bytes = (size_t)n * sizeof(float);
+    if (B > f->scratch_B)
+        f->scratch_B = B;
+    if (f->scratch && f->scratch_bytes >= bytes)
+        return 0;
+    float *s = big_alloc(bytes);
+    if (!s)
+        return -1;
+    gru__free(f->scratch);
+    f->scratch = s;
+    f->scratch_bytes = bytes;
+    return 0;
+}
+
+void gru__layer_weights_changed(gru_layer *layer)
+{
+    if (!layer || layer->cfg.dtype != GRU_FLOAT32)
+        return;
+    int isa = gru__isa_current();
+    if (isa == GRU__ISA_REF)
+        return;
+    fast_pack(layer, isa);
+}
+
+void gru__kernels_reserve(gru_layer *layer, int64_t B)
+{
+    if (!layer || !layer->fast)
+        return;
+    fast_scratch(layer, B);
+}
+
+void gru__layer_free_kernels(gru_layer *layer)
+{
+    if (!layer)
+        return;
+    fast_free(layer->fast);
+    layer->fast = NULL;
+    gru__stream_free(layer);
+    gru__pool_destroy(layer->pool);
+    layer->pool = NULL;
+}
+
+int gru_layer_set_num_threads(gru_layer *layer, int n)
+{
+    if (!layer)
+        return gru__error(GRU_ERR_NULL, "layer: is NULL");
+    if (n < 1 || n > 64)
+        return gru__error(GRU_ERR_ARG, "n: expected 1..64 threads, got %d", n);
+    if (n == layer_nth(layer))
+        return GRU_OK;
+    gru__pool *p = NULL;
+    if (n > 1) {
+        int rc = gru__pool_create(n, &p);
+        if (rc)
+            return rc;
+    }
+    gru__pool_destroy(layer->pool);
+    layer->pool = p;
+    layer->num_threads = n;
+    /* the scratch grows with the thread count: re-size it now for the largest batch
+     * it was made for, so that the next forward does not allocate */
+    if (layer->fast && layer->fast->scratch_B > 0)
+        fast_scratch(layer, layer->fast->scratch_B);
+    return GRU_OK;
+}
+
+int gru_layer_get_num_threads(const gru_layer *layer)
+{
+    if (!layer)
+        return gru__error(GRU_ERR_NULL, "layer: is NULL");
+    return layer_nth(layer);
+}
+
+/* ---- selection ----------------------------------------------------------------------- */
+
+static bool fast_ready(gru_layer *layer, int64_t B)
+{
+    if (layer->cfg.dtype != GRU_FLOAT32)
+        return false;
+    int isa = gru__isa_current();
+    if (isa == GRU__ISA_REF || !isa_worker(isa))
+        return false;
+    /* Only after a change of instruction set (tests) or a failed allocation. */
+    if ((!layer->fast || layer->fast->isa != isa) && fast_pack(layer, isa))
+        return false;
+    int64_t need;
+    if (!gru__mul_i64(gru__fast_bh_stride(B, layer->H), gru__fast_scratch_bufs(layer_nth(layer)),
+                      &need))
+        return false;
+    if ((!layer->fast->scratch || layer->fast->scratch_bytes < (size_t)need * sizeof(float)) &&
+        fast_scratch(layer, B))
+        return false;
+    return true;
+}
 
 gru__fwd_fn gru__select_forward(const gru_layer *layer, int64_t B, int64_t T)
 {
-    (void)B;
     (void)T;
-    return layer->cfg.dtype == GRU_FLOAT64 ? gru__forward_ref_f64 : gru__forward_ref_f32;
+    if (layer->cfg.dtype == GRU_FLOAT64)
+        return gru__forward_ref_f64;
+    /* The layer's fast state is a cache: preparing it does not change what the layer
+     * computes, hence the cast. */
+    if (fast_ready((gru_layer *)layer, B))
+        return gru__forward_fast_f32;
+    return gru__forward_ref_f32;
+}
+
+void gru__forward_fast_f32(const gru__fwd_args *a)
+{
+    const gru_layer *L = a->layer;
+    gru__fast *f = L->fast;
+    if (f->ws_advised != L->ws) {
+        advise_huge(L->ws, L->ws_bytes);
+        f->ws_advised = L->ws;
+    }
+    const int nth = layer_nth(L);
+    const int64_t B = a->B, H = L->H, bhs = gru__fast_bh_stride(B, H);
+    gru__fwd_layout lay;
+    gru__fwd_layout_get(L, B, a->T, &lay);
+    char *ws = a->ws;
+    gru__fast_job J = {
+        .f = f, .pool = nth > 1 ? L->pool : NULL, .B = B, .T = a->T, .I = L->I, .H = H,
+        .x = a->x, .mask = a->mask, .xp = (float *)(ws + lay.xp), .y = a->y,
+        .h_out = (float *)(ws + lay.h), .scratch = f->scratch, .bhs = bhs,
+        .reset_after = L->cfg.reset_after, .ret_seq = L->cfg.return_sequences,
+        .go_backwards = L->cfg.go_backwards, .act = L->cfg.activation,
+        .ract = L->cfg.recurrent_activation,
+    };
+    /* initial state: hb[0] (reset_after) or every thread's private copy */
+    const size_t hbytes = (size_t)(B * H) * sizeof(float);
+    const int copies = L->cfg.reset_after ? 1 : nth;
+    for (int i = 0; i < copies; i++) {
+        if (a->h0)
+            memcpy(f->scratch + i * bhs, a->h0, hbytes);
+        else
+            memset(f->scratch + i * bhs, 0, hbytes);
+    }
+    gru__pool_run(J.pool, isa_worker(f->isa), &J);
+    if (a->h_final)
+        memcpy(a->h_final, J.h_out, hbytes);
 }

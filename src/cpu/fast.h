@@ -1,0 +1,120 @@
+/* Internal declarations of the fast float32 kernels (src/cpu/): instruction sets, packed
+ * weights, the thread pool, and the per-ISA entry points. Not installed.
+ *
+ * One loop body (src/cpu/fast_body.h) is compiled once per instruction set:
+ *   src/cpu/fast_generic.c      portable C (4 units per vector with GCC/Clang's vector
+ *                               extension, else 1)
+ *   src/cpu/x86/fast_avx2.c     AVX2 + FMA, 8 units per vector
+ *   src/cpu/x86/fast_avx512.c   AVX-512, 16 units per vector
+ * dispatch.c picks one at run time (__builtin_cpu_supports) and packs the weights for it.
+ */
+#ifndef GRU_CPU_FAST_H
+#define GRU_CPU_FAST_H
+
+#include "gru_internal.h"
+
+/* Instruction sets, weakest first. GRU__ISA_REF means the reference kernels. */
+enum { GRU__ISA_REF = 0, GRU__ISA_GENERIC = 1, GRU__ISA_AVX2 = 2, GRU__ISA_AVX512 = 3 };
+
+/* The best instruction set of this CPU and build, capped by the environment variable
+ * GRU_ISA (ref, generic, avx2, avx512) and by gru__isa_force(). */
+int gru__isa_current(void);
+/* Tests: cap the instruction set (-1 = no cap). Layers repack on their next forward. */
+void gru__isa_force(int isa);
+const char *gru__isa_name(int isa);
+/* Units per vector of an instruction set (GRU__ISA_GENERIC 4 (1 without GCC/Clang),
+ * AVX2 8, AVX-512 16). */
+int gru__isa_vw(int isa);
+
+/* ---- thread pool (src/cpu/threads.c) ------------------------------------------ */
+
+typedef struct gru__pool gru__pool;
+typedef void (*gru__pool_fn)(void *ctx, int tid, int nth);
+/* nth >= 2 threads in all: the caller plus nth - 1 persistent workers. */
+int gru__pool_create(int nth, gru__pool **out);
+void gru__pool_destroy(gru__pool *p);
+/* Run fn(ctx, tid, nth) on every thread (the caller is tid 0) and wait for all. p NULL:
+ * fn(ctx, 0, 1). No allocation. */
+void gru__pool_run(gru__pool *p, gru__pool_fn fn, void *ctx);
+/* Inside fn, on thread tid: wait until every thread of the job has arrived. No-op for
+ * NULL. All threads of a job must call it the same number of times. */
+void gru__pool_barrier(gru__pool *p, int tid);
+
+/* ---- packed weights and scratch ---------------------------------------------------- */
+
+/* Units are taken in groups of vw (the ISA's vector width); a group's gates sit side by
+ * side so that one register tile computes z, r and h of the same units. The last group
+ * is padded with zeros when H is not a multiple of vw. Groups are packed in superpanels
+ * of GRU__SPG<nvg> groups (nvg = vectors per group: 3 for z|r|h, 2 for z|r, 1 for h):
+ * row k of a superpanel holds its groups side by side, so that the matrix-vector
+ * product of B = 1 streams the weights as one contiguous run. Group g (superpanel
+ * sp = g / spg, position gi = g % spg, nb groups in that superpanel) of a matrix with
+ * `rows` rows: element (k, v, lane) at
+ *   sp * rows * spg * nvg * vw + k * nb * nvg * vw + gi * nvg * vw + v * vw + lane. */
+#define GRU__SPG3 4
+#define GRU__SPG2 6
+#define GRU__SPG1 12
+/* the multi-row tiles of the h columns (reset_after FALSE) take 3 groups side by side */
+#define GRU__SPG1M 3
+typedef struct gru__fast {
+    int isa, vw;
+    int64_t I, H, ng;   /* ng = ceil(H / vw) groups */
+    /* Each matrix twice: [0] for the multi-row tiles, read contiguously (one group per
+     * panel, spg 1; puh: GRU__SPG1M), [1] superpanels of GRU__SPG<nvg> groups for the
+     * single-row tiles (B = 1). */
+    float *pk[2];       /* kernel, nvg 3 (z | r | h), I rows */
+    float *pu[2];       /* recurrent kernel: reset_after nvg 3 (z | r | h), else nvg 2 (z | r) */
+    float *puh[2];      /* reset_after FALSE: the h columns of the recurrent kernel, nvg 1 */
+    float *bx;          /* (ng, 3vw) input bias (zeros without bias) */
+    float *bh;          /* (ng, 3vw) recurrent bias (reset_after with bias; else zeros) */
+    void *wmem;         /* the block holding all of the above */
+    size_t wbytes;
+    float *scratch;     /* per-step buffers, see fast_body.h */
+    size_t scratch_bytes;
+    int64_t scratch_B;  /* largest batch the scratch was asked for */
+    const void *ws_advised; /* the layer workspace last given huge pages (dispatch.c) */
+} gru__fast;
+
+/* Floats between two scratch buffers of (B, H). */
+static inline int64_t gru__fast_bh_stride(int64_t B, int64_t H) { return (B * H + 15) & ~(int64_t)15; }
+/* Scratch buffers of (B, H) needed by nth threads. */
+static inline int64_t gru__fast_scratch_bufs(int nth) { return 3 + 3 * (int64_t)nth; }
+
+/* One whole-sequence forward for the fast kernels (float32). */
+typedef struct gru__fast_job {
+    const gru__fast *f;
+    gru__pool *pool;
+    int64_t B, T, I, H;
+    const float *x;         /* (B, T, I) */
+    const uint8_t *mask;    /* (B, T) 0/1 or NULL */
+    float *xp;              /* (T, B, 3H) workspace */
+    float *y;               /* (B, T, H) when ret_seq, else (B, H) */
+    float *h_out;           /* (B, H): the final state is left here */
+    float *scratch;         /* gru__fast_scratch_bufs(nth) buffers of stride bhs */
+    int64_t bhs;            /* gru__fast_bh_stride(B, H) */
+    bool reset_after, ret_seq, go_backwards;
+    gru_activation act, ract;
+} gru__fast_job;
+
+/* Per-ISA entry points (ctx is a gru__fast_job; the caller has put the initial state in
+ * the scratch, see gru__fast_prepare in dispatch.c). */
+void gru__fast_worker_generic(void *ctx, int tid, int nth);
+/* Vectorized math for the tests: which 0 exp, 1 sigmoid, 2 tanh, else activation
+ * (which - 3) as a gru_activation. */
+void gru__fast_vmath_generic(int which, const float *in, float *out, int64_t n);
+#if defined(GRU_HAVE_X86_KERNELS)
+void gru__fast_worker_avx2(void *ctx, int tid, int nth);
+void gru__fast_vmath_avx2(int which, const float *in, float *out, int64_t n);
+void gru__fast_worker_avx512(void *ctx, int tid, int nth);
+void gru__fast_vmath_avx512(int which, const float *in, float *out, int64_t n);
+#endif
+/* The vectorized math of an instruction set (tests); 0, or -1 when not compiled/usable. */
+int gru__fast_vmath(int isa, int which, const float *in, float *out, int64_t n);
+
+/* Frees the streaming state (src/step.c). */
+void gru__stream_free(gru_layer *layer);
+
+/* The float32 fast forward (gru__fwd_fn). */
+void gru__forward_fast_f32(const gru__fwd_args *a);
+
+#endif /* GRU_CPU_FAST_H */

@@ -1,0 +1,647 @@
+/* The fast float32 forward pass, written once and compiled once per instruction set
+ * (fast_generic.c, x86/fast_avx2.c, x86/fast_avx512.c). The including file defines:
+ *   SFX(name)      name##_<isa>
+ *   VW             floats per vector; also the units per group of the packed weights
+ *   VEC            the vector type
+ *   VZERO() VSET1(x) VLOAD(p) VSTORE(p, v)        full-vector operations
+ *   VLOADN(p, n) VSTOREN(p, v, n)                 the first n < VW lanes (others 0)
+ *   VADD VSUB VMUL VDIV VFMA(a, b, c) = a*b + c (one rounding)
+ *   VMIN(a, b) = a < b ? a : b, VMAX(a, b) = a > b ? a : b   (x86 semantics: a NaN in
+ *                  a gives b; NaN in b gives b)
+ *   VSEL_LT(a, b, x, y) = a < b ? x : y lane by lane
+ *   VROUND(x) nearest integer, VSCALE2(p, n) = p * 2^n (n integral, |n| <= 150),
+ *   VABS(x), VCOPYSIGN(m, s) = |m| with the sign of s
+ *   MR3 MR2 MR1 NG1M   register tile: rows for 3, 2 and 1 vectors per group; groups for 1
+ *   NGR3 NGR2 NGR1     groups per tile for single rows (B = 1 is a matrix-vector product);
+ *                      = GRU__SPG3/2/1, the superpanel sizes of the packing (fast.h)
+ *   FAST_LIBM          (optional) use libm's expf/tanhf lane by lane instead of the vector
+ *                      versions: then FAST_VMATH_EXP/TANH/SIGMOID(x) give them
+ *
+ * What a kernel computes is exactly the reference kernel (src/cpu/ref/forward_body.h);
+ * only the order of the work and the exp/tanh/sigmoid approximations differ.
+ *
+ * Work split between nth threads: the ng unit groups are divided into nth contiguous
+ * ranges; thread tid owns groups [g0, g1). Its packed weights are only ever read by it,
+ * so that each core keeps its share of the recurrent kernel in its own L2.
+ *
+ * reset_after = TRUE (one barrier per step): h is double-buffered in the scratch,
+ *   hb[s & 1] -> hb[(s + 1) & 1]; a thread writes its own units of the next state.
+ * reset_after = FALSE (one barrier per step): every thread keeps a private copy of the
+ *   whole state hp[tid]. Step: z, r of its own units from h·U[:, 0:2H] (writes z[s & 1]
+ *   and rh = r ⊙ h for its own units); then the partial product of its own rows of
+ *   U[:, 2H:3H] with its own part of rh, for all H columns, into P[s & 1][tid]; barrier;
+ *   then every thread sums the partials and updates its private copy of the whole state.
+ * Scratch buffers (stride bhs floats each, (B, H) C order):
+ *   reset_after:  hb[0], hb[1]
+ *   otherwise:    hp[0..nth-1], rh, z[0], z[1], P[0][0..nth-1], P[1][0..nth-1]
+ */
+
+#include <math.h>
+#include <string.h>
+
+#define AI __attribute__((always_inline))
+#define ACC_MAX 36
+
+/* ---- vector math ------------------------------------------------------------------ */
+
+#if defined(FAST_LIBM)
+static inline VEC SFX(vexp)(VEC x) { return FAST_VMATH_EXP(x); }
+static inline VEC SFX(vtanh)(VEC x) { return FAST_VMATH_TANH(x); }
+static inline VEC SFX(vsigmoid)(VEC x) { return FAST_VMATH_SIGMOID(x); }
+#else
+/* exp(x): x = n ln2 + r with |r| <= ln2/2 (ln2 split in two for an exact product),
+ * exp(r) by a degree-7 minimax-style polynomial in the Cephes form 1 + r + r^2 p(r), then
+ * scaled by 2^n. Gradual underflow below -87.3, 0 below -103.9, +inf above 88.72, NaN in
+ * gives NaN. Accuracy: see tests/test_kernels.c (<= 2 ulp measured on a dense sweep). */
+static inline VEC SFX(vexp)(VEC x)
+{
+    VEC xc = VMIN(VSET1(89.0f), x);   /* NaN stays NaN (second operand) */
+    xc = VMAX(VSET1(-104.0f), xc);
+    VEC n = VROUND(VMUL(xc, VSET1(1.44269504088896341f)));
+    VEC r = VFMA(n, VSET1(-0.693359375f), xc);
+    r = VFMA(n, VSET1(2.12194440e-4f), r);
+    VEC p = VSET1(1.9875691500e-4f);
+    p = VFMA(p, r, VSET1(1.3981999507e-3f));
+    p = VFMA(p, r, VSET1(8.3334519073e-3f));
+    p = VFMA(p, r, VSET1(4.1665795894e-2f));
+    p = VFMA(p, r, VSET1(1.6666665459e-1f));
+    p = VFMA(p, r, VSET1(5.0000001201e-1f));
+    p = VFMA(p, VMUL(r, r), VADD(r, VSET1(1.0f)));
+    return VSCALE2(p, n);
+}
+
+/* sigmoid(x) = 1 / (1 + exp(-x)), the reference's formula with the vector exp. */
+static inline VEC SFX(vsigmoid)(VEC x)
+{
+    const VEC one = VSET1(1.0f);
+    return VDIV(one, VADD(one, SFX(vexp)(VSUB(VZERO(), x))));
+}
+
+/* tanh(x): |x| < 0.625 odd polynomial (Cephes coefficients), else
+ * sign(x) (1 - 2 / (exp(2|x|) + 1)). tanh(±inf) = ±1, NaN gives NaN. */
+static inline VEC SFX(vtanh)(VEC x)
+{
+    VEC ax = VABS(x);
+    VEC z = VMUL(x, x);
+    VEC p = VSET1(-5.70498872745e-3f);
+    p = VFMA(p, z, VSET1(2.06390887954e-2f));
+    p = VFMA(p, z, VSET1(-5.37397155531e-2f));
+    p = VFMA(p, z, VSET1(1.33314422036e-1f));
+    p = VFMA(p, z, VSET1(-3.33332819422e-1f));
+    VEC small = VFMA(VMUL(p, z), x, x);
+    VEC e = SFX(vexp)(VADD(ax, ax));
+    VEC large = VSUB(VSET1(1.0f), VDIV(VSET1(2.0f), VADD(e, VSET1(1.0f))));
+    /* both branches are odd; the sign of x (also for -0) is put back at the end */
+    return VCOPYSIGN(VSEL_LT(ax, VSET1(0.625f), small, large), x);
+}
+#endif
+
+/* Any activation on a vector; the cheap ones and tanh/sigmoid vectorized, the rest lane
+ * by lane through the reference's scalar functions (slower, still exact to them). */
+static inline VEC SFX(vact)(gru_activation act, VEC x)
+{
+    switch (act) {
+    case GRU_ACT_TANH: return SFX(vtanh)(x);
+    case GRU_ACT_SIGMOID: return SFX(vsigmoid)(x);
+    case GRU_ACT_HARD_SIGMOID: {
+        VEC y = VADD(VMUL(VSET1(0.2f), x), VSET1(0.5f));
+        return VMIN(VSET1(1.0f), VMAX(VZERO(), y));
+    }
+    case GRU_ACT_HARD_SIGMOID_KERAS3: {
+        VEC y = VADD(x, VSET1(3.0f));
+        y = VMIN(VSET1(6.0f), VMAX(VZERO(), y));
+        return VDIV(y, VSET1(6.0f));
+    }
+    case GRU_ACT_RELU: return VMAX(x, VZERO());
+    case GRU_ACT_LINEAR: return x;
+    default: {
+#if VW == 1
+        return gru__act_f32(act, x);
+#else
+        float t[VW];
+        VSTORE(t, x);
+        for (int i = 0; i < VW; i++)
+            t[i] = gru__act_f32(act, t[i]);
+        return VLOAD(t);
+#endif
+    }
+    }
+}
+
+void SFX(gru__fast_vmath)(int which, const float *in, float *out, int64_t n)
+{
+    int64_t i = 0;
+    for (; i + VW <= n; i += VW) {
+        VEC x = VLOAD(in + i);
+        VEC y = which == 0 ? SFX(vexp)(x) : which == 1 ? SFX(vsigmoid)(x)
+                : which == 2 ? SFX(vtanh)(x) : SFX(vact)((gru_activation)(which - 3), x);
+        VSTORE(out + i, y);
+    }
+    if (i < n) {
+        int r = (int)(n - i);
+        (void)r;
+        VEC x = VLOADN(in + i, r);
+        VEC y = which == 0 ? SFX(vexp)(x) : which == 1 ? SFX(vsigmoid)(x)
+                : which == 2 ? SFX(vtanh)(x) : SFX(vact)((gru_activation)(which - 3), x);
+        VSTOREN(out + i, y, r);
+    }
+}
+
+/* ---- register tiles ------------------------------------------------------------------ */
+
+/* acc[(m * ng + g) * nvg + v] = sum_k A[m * lda + k] * P[k * ks + (g * nvg + v) * VW ..]
+ * for m < mr rows, g < ng groups (side by side in one superpanel, row stride ks floats),
+ * v < nvg vectors per group. mr, ng, nvg are constants at every call site, so that acc
+ * lives in registers. */
+/* acc += the product over k < K (see tile_acc). */
+static inline AI void SFX(tile_acc_more)(const int mr, const int ng, const int nvg, int64_t K,
+                                         const float *A, int64_t lda, const float *P,
+                                         int64_t ks, VEC *acc)
+{
+#pragma GCC unroll 2
+    for (int64_t k = 0; k < K; k++) {
+        VEC bv[12];
+#pragma GCC unroll 12
+        for (int j = 0; j < ng * nvg; j++)
+            bv[j] = VLOAD(P + k * ks + j * VW);
+#pragma GCC unroll 12
+        for (int m = 0; m < mr; m++) {
+            VEC a = VSET1(A[m * lda + k]);
+#pragma GCC unroll 12
+            for (int j = 0; j < ng * nvg; j++)
+                acc[m * ng * nvg + j] = VFMA(a, bv[j], acc[m * ng * nvg + j]);
+        }
+    }
+}
+
+static inline AI void SFX(tile_acc)(const int mr, const int ng, const int nvg, int64_t K,
+                                    const float *A, int64_t lda, const float *P, int64_t ks,
+                                    VEC *acc)
+{
+#pragma GCC unroll 36
+    for (int i = 0; i < mr * ng * nvg; i++)
+        acc[i] = VZERO();
+    SFX(tile_acc_more)(mr, ng, nvg, K, A, lda, P, ks, acc);
+}
+
+/* Start of group g in superpanels of spg groups, nvg vectors per group, `rows` rows, ng
+ * groups in all; *ks gets the row stride. */
+static inline const float *SFX(gp)(const float *base, int64_t rows, int nvg, int spg,
+                                   int64_t ng, int64_t g, int64_t *ks)
+{
+    const int64_t sp = g / spg, gi = g - sp * spg;
+    const int64_t nb = ng - sp * spg < spg ? ng - sp * spg : spg;
+    *ks = nb * nvg * VW;
+    return base + sp * rows * spg * nvg * VW + gi * nvg * VW;
+}
+
+/* Groups for a tile starting at g: at most ngr, not past g1 or the superpanel's end. */
+static inline int64_t SFX(chunk)(int64_t g, int64_t g1, int spg, int ngr)
+{
+    int64_t end = (g / spg + 1) * spg;
+    end = end < g1 ? end : g1;
+    return end - g < ngr ? end - g : ngr;
+}
+
+/* The epilogues may call the scalar activations, which clobber every vector register;
+ * without this the compiler keeps the accumulators in memory during the whole k loop.
+ * Storing them once after the loop, behind a compiler barrier, keeps the loop in
+ * registers. */
+static inline AI void SFX(park)(const int n, VEC *acc)
+{
+    float mem[ACC_MAX * VW];
+#pragma GCC unroll 36
+    for (int i = 0; i < n; i++)
+        VSTORE(mem + i * VW, acc[i]);
+    __asm__ __volatile__("" : : "r"(mem) : "memory");
+#pragma GCC unroll 36
+    for (int i = 0; i < n; i++)
+        acc[i] = VLOAD(mem + i * VW);
+}
+
+static inline VEC SFX(ld)(const float *p, int n) { return n == VW ? VLOAD(p) : VLOADN(p, n); }
+static inline void SFX(st)(float *p, VEC v, int n)
+{
+    if (n == VW)
+        VSTORE(p, v);
+    else
+        VSTOREN(p, v, n);
+}
+
+/* Per-step values shared by the tiles of one thread. */
+typedef struct SFX(stepv) {
+    const gru__fast_job *J;
+    int64_t s, t;           /* step index (output) and input timestep consumed */
+    const float *xs;        /* (B, 3H) input projection of timestep t */
+    const float *hcur;      /* (B, H) state before the step (reset_after) */
+    float *hnext;           /* (B, H) state after the step (reset_after) */
+    float *z, *rh, *part;   /* reset_after FALSE: z[s & 1], rh, P[s & 1][tid] */
+    const float *hp;        /* reset_after FALSE: this thread's copy of the state */
+    int64_t k0, k1;         /* this thread's units [k0, k1): its rows of U[:, 2H:3H]
+                               (reset_after FALSE), the part of h it wrote (TRUE) */
+} SFX(stepv);
+
+/* Output of step s for sample b, units [u0, u0 + n): the new state when kept, else the
+ * previous output (zeros before the first step). */
+static inline void SFX(put_y)(const gru__fast_job *J, int64_t s, int64_t b, int64_t u0, int n,
+                             VEC hn, int keep)
+{
+    const int64_t T = J->T, H = J->H;
+    float *y = J->y + (b * T + s) * H + u0;
+    if (keep)
+        SFX(st)(y, hn, n);
+    else
+        SFX(st)(y, s > 0 ? SFX(ld)(y - H, n) : VZERO(), n);
+}
+
+/* Input projection: rows [r0, r0 + mr) of x (B*T, I), groups [g, g + ng) -> xp (T, B, 3H)
+ * plus the input bias. */
+static inline AI void SFX(tile_x)(const int mr, const int ng, const gru__fast_job *J,
+                                  int64_t r0, int64_t g)
+{
+    const gru__fast *f = J->f;
+    const int64_t I = J->I, H = J->H, T = J->T, B = J->B;
+    int64_t ks;
+    const float *P = mr == 1 ? SFX(gp)(f->pk[1], I, 3, GRU__SPG3, f->ng, g, &ks)
+                             : SFX(gp)(f->pk[0], I, 3, 1, f->ng, g, &ks);
+    VEC acc[ACC_MAX];
+    SFX(tile_acc)(mr, ng, 3, I, J->x + r0 * I, I, P, ks, acc);
+    int64_t b = r0 / T, t = r0 - b * T; /* row r0 + m is x[b, t] */
+#pragma GCC unroll 12
+    for (int m = 0; m < mr; m++) {
+        if (m > 0 && ++t == T) {
+            t = 0;
+            b++;
+        }
+        float *dst = J->xp + (t * B + b) * 3 * H;
+#pragma GCC unroll 12
+        for (int gi = 0; gi < ng; gi++) {
+            const int64_t gg = g + gi, u0 = gg * VW;
+            const int n = H - u0 < VW ? (int)(H - u0) : VW;
+            const float *bias = f->bx + gg * 3 * VW;
+#pragma GCC unroll 3
+            for (int v = 0; v < 3; v++)
+                SFX(st)(dst + v * H + u0, VADD(acc[(m * ng + gi) * 3 + v], VLOAD(bias + v * VW)), n);
+        }
+    }
+}
+
+/* reset_after = TRUE: the whole step of samples [b0, b0 + mr), groups [g, g + ng). */
+static inline AI void SFX(tile_ra)(const int mr, const int ng, const SFX(stepv) *S, int64_t b0,
+                                   int64_t g)
+{
+    const gru__fast_job *J = S->J;
+    const gru__fast *f = J->f;
+    const int64_t H = J->H, T = J->T;
+    const gru_activation act = J->act, ract = J->ract;
+    int64_t ks;
+    const float *P = mr == 1 ? SFX(gp)(f->pu[1], H, 3, GRU__SPG3, f->ng, g, &ks)
+                             : SFX(gp)(f->pu[0], H, 3, 1, f->ng, g, &ks);
+    /* the input projections of these rows were written long ago (L3 or memory): ask
+     * for them now, the k loop hides the latency */
+#pragma GCC unroll 12
+    for (int m = 0; m < mr; m++)
+#pragma GCC unroll 12
+        for (int gi = 0; gi < ng; gi++)
+#pragma GCC unroll 3
+            for (int v = 0; v < 3; v++)
+                __builtin_prefetch(S->xs + (b0 + m) * 3 * H + v * H + (g + gi) * VW, 0, 3);
+    VEC acc[ACC_MAX];
+    /* This thread's own units of the state first (written by itself), the other threads'
+     * units after (their cache lines are still on the way after the barrier). */
+    const float *A = S->hcur + b0 * H;
+    const int64_t k0 = S->k0, k1 = S->k1;
+    SFX(tile_acc)(mr, ng, 3, k1 - k0, A + k0, H, P + k0 * ks, ks, acc);
+    SFX(tile_acc_more)(mr, ng, 3, k0, A, H, P, ks, acc);
+    SFX(tile_acc_more)(mr, ng, 3, H - k1, A + k1, H, P + k1 * ks, ks, acc);
+    SFX(park)(mr * ng * 3, acc);
+#pragma GCC unroll 12
+    for (int m = 0; m < mr; m++) {
+        const int64_t b = b0 + m;
+        const int keep = !J->mask || J->mask[b * T + S->t];
+        const float *xb = S->xs + b * 3 * H;
+#pragma GCC unroll 12
+        for (int gi = 0; gi < ng; gi++) {
+            const int64_t gg = g + gi, u0 = gg * VW;
+            const int n = H - u0 < VW ? (int)(H - u0) : VW;
+            const float *bh = f->bh + gg * 3 * VW;
+            const VEC *a = acc + (m * ng + gi) * 3;
+            VEC zz = SFX(vact)(ract, VADD(SFX(ld)(xb + u0, n), VADD(a[0], VLOAD(bh))));
+            VEC rr = SFX(vact)(ract, VADD(SFX(ld)(xb + H + u0, n), VADD(a[1], VLOAD(bh + VW))));
+            VEC hh = SFX(vact)(act, VADD(SFX(ld)(xb + 2 * H + u0, n),
+                                         VMUL(rr, VADD(a[2], VLOAD(bh + 2 * VW)))));
+            VEC hold = SFX(ld)(S->hcur + b * H + u0, n);
+            VEC hn = VADD(VMUL(zz, hold), VMUL(VSUB(VSET1(1.0f), zz), hh));
+            if (!keep)
+                hn = hold;
+            SFX(st)(S->hnext + b * H + u0, hn, n);
+            if (J->ret_seq)
+                SFX(put_y)(J, S->s, b, u0, n, hn, keep);
+        }
+    }
+}
+
+/* reset_after = FALSE, first half: z and r of samples [b0, b0 + mr), groups [g, g + ng);
+ * stores z and rh = r ⊙ h. */
+static inline AI void SFX(tile_zr)(const int mr, const int ng, const SFX(stepv) *S, int64_t b0,
+                                   int64_t g)
+{
+    const gru__fast_job *J = S->J;
+    const gru__fast *f = J->f;
+    const int64_t H = J->H;
+    const gru_activation ract = J->ract;
+    int64_t ks;
+    const float *P = mr == 1 ? SFX(gp)(f->pu[1], H, 2, GRU__SPG2, f->ng, g, &ks)
+                             : SFX(gp)(f->pu[0], H, 2, 1, f->ng, g, &ks);
+#pragma GCC unroll 12
+    for (int m = 0; m < mr; m++)
+#pragma GCC unroll 12
+        for (int gi = 0; gi < ng; gi++)
+#pragma GCC unroll 2
+            for (int v = 0; v < 2; v++)
+                __builtin_prefetch(S->xs + (b0 + m) * 3 * H + v * H + (g + gi) * VW, 0, 3);
+    VEC acc[ACC_MAX];
+    SFX(tile_acc)(mr, ng, 2, H, S->hp + b0 * H, H, P, ks, acc);
+    SFX(park)(mr * ng * 2, acc);
+#pragma GCC unroll 12
+    for (int m = 0; m < mr; m++) {
+        const int64_t b = b0 + m;
+        const float *xb = S->xs + b * 3 * H;
+#pragma GCC unroll 12
+        for (int gi = 0; gi < ng; gi++) {
+            const int64_t gg = g + gi, u0 = gg * VW;
+            const int n = H - u0 < VW ? (int)(H - u0) : VW;
+            const VEC *a = acc + (m * ng + gi) * 2;
+            VEC zz = SFX(vact)(ract, VADD(SFX(ld)(xb + u0, n), a[0]));
+            VEC rr = SFX(vact)(ract, VADD(SFX(ld)(xb + H + u0, n), a[1]));
+            SFX(st)(S->z + b * H + u0, zz, n);
+            SFX(st)(S->rh + b * H + u0, VMUL(rr, SFX(ld)(S->hp + b * H + u0, n)), n);
+        }
+    }
+}
+
+/* reset_after = FALSE, second half: partial (rh[:, k0:k1] · U[k0:k1, 2H:3H]) of samples
+ * [b0, b0 + mr), groups [g, g + ng) into this thread's P. */
+static inline AI void SFX(tile_hp)(const int mr, const int ng, const SFX(stepv) *S, int64_t b0,
+                                   int64_t g)
+{
+    const gru__fast_job *J = S->J;
+    const gru__fast *f = J->f;
+    const int64_t H = J->H;
+    int64_t ks;
+    const float *P = mr == 1 ? SFX(gp)(f->puh[1], H, 1, GRU__SPG1, f->ng, g, &ks)
+                             : SFX(gp)(f->puh[0], H, 1, GRU__SPG1M, f->ng, g, &ks);
+    VEC acc[ACC_MAX];
+    SFX(tile_acc)(mr, ng, 1, S->k1 - S->k0, S->rh + b0 * H + S->k0, H, P + S->k0 * ks, ks,
+                  acc);
+#pragma GCC unroll 12
+    for (int m = 0; m < mr; m++) {
+#pragma GCC unroll 12
+        for (int gi = 0; gi < ng; gi++) {
+            const int64_t u0 = (g + gi) * VW;
+            const int n = H - u0 < VW ? (int)(H - u0) : VW;
+            SFX(st)(S->part + (b0 + m) * H + u0, acc[m * ng + gi], n);
+        }
+    }
+}
+
+/* ---- loops over rows and groups ------------------------------------------------------- */
+
+#define SW3(ng, CALL) do { switch (ng) { case 1: CALL(1); break; case 2: CALL(2); break;       \
+    default: CALL(3); break; } } while (0)
+#define SW4(ng, CALL) do { switch (ng) { case 1: CALL(1); break; case 2: CALL(2); break;       \
+    case 3: CALL(3); break; default: CALL(4); break; } } while (0)
+#define SW6(ng, CALL) do { switch (ng) { case 1: CALL(1); break; case 2: CALL(2); break;       \
+    case 3: CALL(3); break; case 4: CALL(4); break; case 5: CALL(5); break;                \
+    default: CALL(6); break; } } while (0)
+#define SW12(ng, CALL) do { switch (ng) { case 1: CALL(1); break; case 2: CALL(2); break;      \
+    case 3: CALL(3); break; case 4: CALL(4); break; case 5: CALL(5); break;                \
+    case 6: CALL(6); break; case 7: CALL(7); break; case 8: CALL(8); break;                \
+    case 9: CALL(9); break; case 10: CALL(10); break; case 11: CALL(11); break;            \
+    default: CALL(12); break; } } while (0)
+
+/* Remainder rows: a multi-row tile of exactly `rem` rows (2 <= rem < 12). */
+#define SWR(rem, CALL) do { switch (rem) { case 2: CALL(2); break; case 3: CALL(3); break;    \
+    case 4: CALL(4); break; case 5: CALL(5); break; case 6: CALL(6); break;                \
+    case 7: CALL(7); break; case 8: CALL(8); break; case 9: CALL(9); break;                \
+    case 10: CALL(10); break; default: CALL(11); break; } } while (0)
+
+/* Input projection of groups [g0, g1) for every row of x. Rows are taken in blocks that
+ * stay in L2 while every group's panel passes over them. */
+static void SFX(run_x)(const gru__fast_job *J, int64_t g0, int64_t g1)
+{
+    const int64_t M = J->B * J->T, Mm = M - M % MR3;
+    int64_t mblk = (int64_t)(512 * 1024) / (J->I * (int64_t)sizeof(float));
+    mblk = mblk < MR3 ? MR3 : mblk - mblk % MR3;
+    for (int64_t rb = 0; rb < Mm; rb += mblk) {
+        const int64_t re = rb + mblk < Mm ? rb + mblk : Mm;
+        for (int64_t g = g0; g < g1; g++)
+            for (int64_t r = rb; r < re; r += MR3)
+                SFX(tile_x)(MR3, 1, J, r, g);
+    }
+    if (M - Mm >= 2) {
+        for (int64_t g = g0; g < g1; g++) {
+#define CALLXR(m) SFX(tile_x)((m) < MR3 ? (m) : 1, 1, J, Mm, g)
+            SWR(M - Mm, CALLXR);
+#undef CALLXR
+        }
+    } else if (M - Mm == 1) {
+        for (int64_t g = g0, ng; g < g1; g += ng) {
+            ng = SFX(chunk)(g, g1, GRU__SPG3, NGR3);
+#define CALLX(k) SFX(tile_x)(1, k, J, Mm, g)
+            SW4(ng, CALLX);
+#undef CALLX
+        }
+    }
+}
+
+static void SFX(run_ra)(const SFX(stepv) *S, int64_t g0, int64_t g1)
+{
+    const int64_t B = S->J->B, Bm = B - B % MR3;
+    if (B <= 4 && (S->k0 > 0 || S->k1 < S->J->H)) {
+        /* small batches: fetch the other threads' part of the state now */
+        const int64_t H = S->J->H;
+        for (int64_t b = 0; b < B; b++) {
+            for (int64_t k = 0; k < S->k0; k += 16)
+                __builtin_prefetch(S->hcur + b * H + k, 0, 3);
+            for (int64_t k = S->k1; k < H; k += 16)
+                __builtin_prefetch(S->hcur + b * H + k, 0, 3);
+        }
+    }
+    for (int64_t g = g0; g < g1; g++)
+        for (int64_t b = 0; b < Bm; b += MR3)
+            SFX(tile_ra)(MR3, 1, S, b, g);
+    if (B - Bm >= 2) {
+        for (int64_t g = g0; g < g1; g++) {
+#define CALLRAR(m) SFX(tile_ra)((m) < MR3 ? (m) : 1, 1, S, Bm, g)
+            SWR(B - Bm, CALLRAR);
+#undef CALLRAR
+        }
+    } else if (B - Bm == 1) {
+        for (int64_t g = g0, ng; g < g1; g += ng) {
+            ng = SFX(chunk)(g, g1, GRU__SPG3, NGR3);
+#define CALLRA(k) SFX(tile_ra)(1, k, S, Bm, g)
+            SW4(ng, CALLRA);
+#undef CALLRA
+        }
+    }
+}
+
+static void SFX(run_zr)(const SFX(stepv) *S, int64_t g0, int64_t g1)
+{
+    const int64_t B = S->J->B, Bm = B - B % MR2;
+    for (int64_t g = g0; g < g1; g++)
+        for (int64_t b = 0; b < Bm; b += MR2)
+            SFX(tile_zr)(MR2, 1, S, b, g);
+    if (B - Bm >= 2) {
+        for (int64_t g = g0; g < g1; g++) {
+#define CALLZRR(m) SFX(tile_zr)((m) < MR2 ? (m) : 1, 1, S, Bm, g)
+            SWR(B - Bm, CALLZRR);
+#undef CALLZRR
+        }
+    } else if (B - Bm == 1) {
+        for (int64_t g = g0, ng; g < g1; g += ng) {
+            ng = SFX(chunk)(g, g1, GRU__SPG2, NGR2);
+#define CALLZR(k) SFX(tile_zr)(1, k, S, Bm, g)
+            SW6(ng, CALLZR);
+#undef CALLZR
+        }
+    }
+}
+
+/* Partial products of this thread's rows of U[:, 2H:3H], for every group. */
+static void SFX(run_hp)(const SFX(stepv) *S)
+{
+    const int64_t B = S->J->B, Bm = B - B % MR1, ngt = S->J->f->ng;
+    for (int64_t g = 0; g < ngt; g += NG1M) {
+        const int64_t ng = ngt - g < NG1M ? ngt - g : NG1M;
+        for (int64_t b = 0; b < Bm; b += MR1) {
+#define CALLHP(k) SFX(tile_hp)(MR1, k, S, b, g)
+            SW3(ng, CALLHP);
+#undef CALLHP
+        }
+    }
+    if (B - Bm >= 2) {
+        for (int64_t g = 0; g < ngt; g += NG1M) {
+            const int64_t ng = ngt - g < NG1M ? ngt - g : NG1M;
+#define CALLHPR3(m) SFX(tile_hp)((m) < MR1 ? (m) : 1, 3, S, Bm, g)
+#define CALLHPR2(m) SFX(tile_hp)((m) < MR1 ? (m) : 1, 2, S, Bm, g)
+#define CALLHPR1(m) SFX(tile_hp)((m) < MR1 ? (m) : 1, 1, S, Bm, g)
+            if (ng == 3)
+                SWR(B - Bm, CALLHPR3);
+            else if (ng == 2)
+                SWR(B - Bm, CALLHPR2);
+            else
+                SWR(B - Bm, CALLHPR1);
+#undef CALLHPR3
+#undef CALLHPR2
+#undef CALLHPR1
+        }
+    } else if (B - Bm == 1) {
+        for (int64_t g = 0, ng; g < ngt; g += ng) {
+            ng = SFX(chunk)(g, ngt, GRU__SPG1, NGR1);
+#define CALLHP1(k) SFX(tile_hp)(1, k, S, Bm, g)
+            SW12(ng, CALLHP1);
+#undef CALLHP1
+        }
+    }
+}
+
+/* reset_after = FALSE, end of a step: h = z ⊙ h + (1 - z) ⊙ act(xh + sum of partials),
+ * for the whole state (this thread's copy); outputs of the thread's own groups. */
+static void SFX(combine)(const SFX(stepv) *S, float *hp, float *const *parts, int nth,
+                         int64_t g0, int64_t g1)
+{
+    const gru__fast_job *J = S->J;
+    const int64_t B = J->B, T = J->T, H = J->H, ngt = J->f->ng;
+    const gru_activation act = J->act;
+    for (int64_t b = 0; b < B; b++) {
+        const int keep = !J->mask || J->mask[b * T + S->t];
+        const float *xh = S->xs + b * 3 * H + 2 * H;
+        for (int64_t g = 0; g < ngt; g++) {
+            const int64_t u0 = g * VW, o = b * H + u0;
+            const int n = H - u0 < VW ? (int)(H - u0) : VW;
+            VEC acc = SFX(ld)(parts[0] + o, n);
+            for (int i = 1; i < nth; i++)
+                acc = VADD(acc, SFX(ld)(parts[i] + o, n));
+            VEC hold = SFX(ld)(hp + o, n);
+            VEC hn = hold;
+            if (keep) {
+                VEC zz = SFX(ld)(S->z + o, n);
+                VEC hh = SFX(vact)(act, VADD(SFX(ld)(xh + u0, n), acc));
+                hn = VADD(VMUL(zz, hold), VMUL(VSUB(VSET1(1.0f), zz), hh));
+                SFX(st)(hp + o, hn, n);
+            }
+            if (J->ret_seq && g >= g0 && g < g1)
+                SFX(put_y)(J, S->s, b, u0, n, hn, keep);
+        }
+    }
+}
+
+/* ---- the whole forward on one thread of nth ----------------------------------------- */
+
+void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
+{
+    const gru__fast_job *J = ctx;
+    const gru__fast *f = J->f;
+    const int64_t B = J->B, T = J->T, H = J->H, ngt = f->ng, bhs = J->bhs;
+    const int64_t g0 = ngt * tid / nth, g1 = ngt * (tid + 1) / nth;
+    float *sc = J->scratch;
+
+    SFX(run_x)(J, g0, g1);
+    gru__pool_barrier(J->pool, tid);
+
+    SFX(stepv) S;
+    memset(&S, 0, sizeof S);
+    S.J = J;
+    float *hfinal;
+    S.k0 = g0 * VW < H ? g0 * VW : H;
+    S.k1 = g1 * VW < H ? g1 * VW : H;
+    if (J->reset_after) {
+        for (int64_t s = 0; s < T; s++) {
+            S.s = s;
+            S.t = J->go_backwards ? T - 1 - s : s;
+            S.xs = J->xp + S.t * B * 3 * H;
+            S.hcur = sc + (s & 1) * bhs;
+            S.hnext = sc + ((s + 1) & 1) * bhs;
+            SFX(run_ra)(&S, g0, g1);
+            gru__pool_barrier(J->pool, tid);
+        }
+        hfinal = sc + (T & 1) * bhs;
+    } else {
+        float *hp = sc + tid * bhs;
+        S.hp = hp;
+        S.rh = sc + nth * bhs;
+        float *parts[2][64];
+        const int np = nth < 64 ? nth : 64;
+        for (int p = 0; p < 2; p++)
+            for (int i = 0; i < np; i++)
+                parts[p][i] = sc + (nth + 3 + p * nth + i) * bhs;
+        for (int64_t s = 0; s < T; s++) {
+            S.s = s;
+            S.t = J->go_backwards ? T - 1 - s : s;
+            S.xs = J->xp + S.t * B * 3 * H;
+            S.z = sc + (nth + 1 + (s & 1)) * bhs;
+            S.part = parts[s & 1][tid];
+            SFX(run_zr)(&S, g0, g1);
+            SFX(run_hp)(&S);
+            gru__pool_barrier(J->pool, tid);
+            SFX(combine)(&S, hp, parts[s & 1], np, g0, g1);
+        }
+        hfinal = sc; /* thread 0's copy */
+    }
+    if (tid != 0)
+        return;
+    memcpy(J->h_out, hfinal, (size_t)(B * H) * sizeof(float));
+    if (!J->ret_seq) {
+        for (int64_t b = 0; b < B; b++) {
+            int started = !J->mask;
+            for (int64_t t = 0; t < T && !started; t++)
+                started = J->mask[b * T + t] != 0;
+            if (started)
+                memcpy(J->y + b * H, hfinal + b * H, (size_t)H * sizeof(float));
+            else
+                memset(J->y + b * H, 0, (size_t)H * sizeof(float));
+        }
+    }
+}

@@ -1,0 +1,587 @@
+/* The fast float32 kernels (portable C, AVX2, AVX-512, whichever this CPU runs) against
+ * the reference kernel on many random shapes and arguments, 1 to 3 threads; the streaming
+ * API against gru_forward; and the accuracy of the vectorized exp / sigmoid / tanh against
+ * double-precision libm on dense sweeps including extreme values, infinities and NaN.
+ *
+ * Stated accuracy of the vectorized math (AVX2 and AVX-512; the portable kernel uses
+ * libm), checked here:
+ *   exp      <= 2 ulp for x in [-87.3, 88.7] (normal results); subnormal results within
+ *            2^-149 * 2; 0 below -104; +inf above 88.73; NaN -> NaN
+ *   sigmoid  <= 4 ulp relative where the result is >= 2^-126, else within 2^-126
+ *            absolute (like the reference formula, 0 once exp(-x) overflows)
+ *   tanh     <= 3 ulp; tanh(±inf) = ±1, tanh(±0) = ±0, NaN -> NaN
+ * The other activations are exact (bitwise equal to the reference's scalar functions).
+ */
+#include "cpu/fast.h"
+#include "test_util.h"
+
+#include <float.h>
+#include <math.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- vector math ----------------------------------------------------------------- */
+
+static double ulp_of(double v)
+{
+    double a = fabs(v);
+    if (a < FLT_MIN)
+        return ldexp(1.0, -149);
+    int e;
+    frexp(a, &e); /* a = m 2^e, m in [0.5, 1) */
+    return ldexp(1.0, e - 24);
+}
+
+static double ulp_err(float got, double want)
+{
+    if (isnan(want))
+        return isnan(got) ? 0 : 1e9;
+    if (isinf(want) || isinf(got))
+        return (double)got == want ? 0 : 1e9;
+    return fabs((double)got - want) / ulp_of(want);
+}
+
+static void test_vmath_isa(int isa)
+{
+    enum { N = 1 << 16 };
+    static float in[N], out[N];
+    const char *name = gru__isa_name(isa);
+    const double lo[3] = {-104.5, -110.0, -25.0}, hi[3] = {89.5, 110.0, 25.0};
+    double worst[3] = {0, 0, 0};
+    for (int which = 0; which < 3; which++) {
+        /* dense sweep: 2^22 points over the range, in chunks */
+        const int64_t total = (int64_t)1 << 22;
+        for (int64_t base = 0; base < total; base += N) {
+            for (int i = 0; i < N; i++)
+                in[i] = (float)(lo[which] + (hi[which] - lo[which]) * (double)(base + i) /
+                                                (double)total);
+            if (gru__fast_vmath(isa, which, in, out, N) != 0) {
+                CHECK_MSG(0, "%s: vmath unavailable", name);
+                return;
+            }
+            for (int i = 0; i < N; i++) {
+                double x = in[i], want;
+                if (which == 0)
+                    want = exp(x);
+                else if (which == 1)
+                    want = 1.0 / (1.0 + exp(-x));
+                else
+                    want = tanh(x);
+                double e = ulp_err(out[i], want);
+                /* sigmoid below 2^-126: the reference formula 1 / (1 + expf(-x)) itself
+                 * flushes to 0 once expf overflows; allow an absolute 2^-126 there */
+                if (which == 1 && want < FLT_MIN)
+                    e = fabs(out[i] - want) <= FLT_MIN ? 0 : 1e9;
+                /* results that overflow float: the vector exp must give +inf */
+                if (want > FLT_MAX)
+                    e = isinf(out[i]) && out[i] > 0 ? 0 : 1e9;
+                if (e > worst[which]) {
+                    worst[which] = e;
+                    if (e > 3.0)
+                        fprintf(stderr, "%s vmath %d: x = %.9g got %.9g want %.9g (%.2f ulp)\n",
+                                name, which, x, out[i], want, e);
+                }
+            }
+        }
+    }
+    printf("%s: max error exp %.2f ulp, sigmoid %.2f ulp, tanh %.2f ulp\n", name, worst[0],
+           worst[1], worst[2]);
+    CHECK_MSG(worst[0] <= 2.0, "%s exp: %.2f ulp", name, worst[0]);
+    CHECK_MSG(worst[1] <= 4.0, "%s sigmoid: %.2f ulp", name, worst[1]);
+    CHECK_MSG(worst[2] <= 3.0, "%s tanh: %.2f ulp", name, worst[2]);
+
+    /* tanh near 0 (relative accuracy of tiny values) */
+    double wt = 0;
+    for (int i = 0; i < N; i++)
+        in[i] = ldexpf(1.0f + (float)i / N, -(i % 140)) * (i & 1 ? -1.0f : 1.0f);
+    gru__fast_vmath(isa, 2, in, out, N);
+    for (int i = 0; i < N; i++) {
+        double e = ulp_err(out[i], tanh((double)in[i]));
+        wt = e > wt ? e : wt;
+    }
+    CHECK_MSG(wt <= 3.0, "%s tanh small arguments: %.2f ulp", name, wt);
+
+    /* special values */
+    const float sp[] = {INFINITY, -INFINITY, NAN, -NAN, 0.0f, -0.0f, 1e30f, -1e30f,
+                        88.72f, 88.73f, -87.33f, -103.0f, -104.0f, -200.0f, FLT_MAX, -FLT_MAX,
+                        FLT_MIN, -FLT_MIN, 1e-45f, 0.625f, -0.625f, 0.62499994f, 9.0f, 20.0f};
+    const int ns = (int)(sizeof sp / sizeof sp[0]);
+    float o[3][32];
+    for (int which = 0; which < 3; which++)
+        gru__fast_vmath(isa, which, sp, o[which], ns);
+    for (int i = 0; i < ns; i++) {
+        float x = sp[i];
+        double we = exp((double)x), ws = 1.0 / (1.0 + exp(-(double)x)), wtn = tanh((double)x);
+        if (isnan(x)) {
+            CHECK_MSG(isnan(o[0][i]) && isnan(o[1][i]) && isnan(o[2][i]),
+                      "%s: NaN in must give NaN (%g %g %g)", name, o[0][i], o[1][i], o[2][i]);
+            continue;
+        }
+        CHECK_MSG(we > FLT_MAX ? isinf(o[0][i]) : ulp_err(o[0][i], we) <= 2.0,
+                  "%s exp(%g) = %g, want %g", name, x, o[0][i], we);
+        CHECK_MSG(ws < FLT_MIN ? fabs(o[1][i] - ws) <= FLT_MIN : ulp_err(o[1][i], ws) <= 4.0,
+                  "%s sigmoid(%g) = %g, want %g", name, x,
+                  o[1][i], ws);
+        CHECK_MSG(ulp_err(o[2][i], wtn) <= 3.0, "%s tanh(%g) = %g, want %g", name, x, o[2][i],
+                  wtn);
+        CHECK_MSG(!(x == 0.0f) || signbit(o[2][i]) == signbit(x), "%s tanh(-0) sign", name);
+        CHECK_MSG(o[1][i] >= 0.0f && o[1][i] <= 1.0f, "%s sigmoid(%g) = %g out of [0, 1]",
+                  name, x, o[1][i]);
+        CHECK_MSG(o[2][i] >= -1.0f && o[2][i] <= 1.0f, "%s tanh(%g) = %g out of [-1, 1]",
+                  name, x, o[2][i]);
+    }
+
+    /* every activation on random and special values: the non-transcendental ones (and
+     * the ones computed lane by lane) are bitwise the reference's */
+    tu_rng r = {0x5eedULL + (uint64_t)isa};
+    for (int i = 0; i < 1000; i++)
+        in[i] = i < ns ? sp[i] : (float)(tu_normal(&r) * (i % 3 == 0 ? 30.0 : 2.0));
+    for (int act = 0; act < GRU_ACT_COUNT; act++) {
+        gru__fast_vmath(isa, 3 + act, in, out, 1000);
+        int bad = 0;
+        for (int i = 0; i < 1000; i++) {
+            float want = gru__act_f32((gru_activation)act, in[i]);
+            if (act == GRU_ACT_TANH || act == GRU_ACT_SIGMOID) {
+                if (ulp_err(out[i], want) > 4.0 && !(isnan(want) && isnan(out[i])) &&
+                    !(want < FLT_MIN && fabsf(out[i] - want) <= FLT_MIN))
+                    bad++;
+            } else if (!(memcmp(&out[i], &want, sizeof want) == 0 ||
+                         (isnan(want) && isnan(out[i])))) {
+                if (bad++ < 3)
+                    fprintf(stderr, "%s %s(%.9g) = %.9g, want %.9g\n", name,
+                            gru_activation_name((gru_activation)act), in[i], out[i], want);
+            }
+        }
+        CHECK_MSG(bad == 0, "%s activation %s: %d mismatches", name,
+                  gru_activation_name((gru_activation)act), bad);
+    }
+}
+
+/* ---- kernels against the reference --------------------------------------------------- */
+
+typedef struct kcase {
+    int64_t B, T, I, H;
+    bool reset_after, use_bias, ret_seq, go_backwards, with_mask, with_h0;
+    gru_activation act, ract;
+    double scale; /* input magnitude */
+} kcase;
+
+static const char *case_str(const kcase *c, char *buf, size_t n)
+{
+    snprintf(buf, n,
+             "B=%lld T=%lld I=%lld H=%lld reset_after=%d bias=%d seq=%d back=%d mask=%d h0=%d "
+             "act=%s ract=%s",
+             (long long)c->B, (long long)c->T, (long long)c->I, (long long)c->H, c->reset_after,
+             c->use_bias, c->ret_seq, c->go_backwards, c->with_mask, c->with_h0,
+             gru_activation_name(c->act), gru_activation_name(c->ract));
+    return buf;
+}
+
+static float *rand_buf(tu_rng *r, int64_t n, double scale)
+{
+    float *p = malloc((size_t)(n > 0 ? n : 1) * sizeof(float));
+    for (int64_t i = 0; i < n; i++)
+        p[i] = (float)tu_uniform(r, -scale, scale);
+    return p;
+}
+
+static gru_layer *make_layer(const kcase *c, tu_rng *r, float **w)
+{
+    gru_config cfg;
+    gru_config_init(&cfg, c->H);
+    cfg.input_dim = c->I;
+    cfg.reset_after = c->reset_after;
+    cfg.use_bias = c->use_bias;
+    cfg.return_sequences = c->ret_seq;
+    cfg.return_state = true;
+    cfg.go_backwards = c->go_backwards;
+    cfg.activation = c->act;
+    cfg.recurrent_activation = c->ract;
+    gru_layer *layer = NULL;
+    if (gru_layer_create(&cfg, &layer) != GRU_OK)
+        return NULL;
+    int64_t H3 = 3 * c->H;
+    /* Keras-like scales: glorot_uniform kernel, recurrent kernel of spectral radius ~1
+     * (larger ones make the recurrence chaotic: any rounding difference then grows) */
+    w[0] = rand_buf(r, c->I * H3, sqrt(6.0 / (double)(c->I + H3)));
+    w[1] = rand_buf(r, c->H * H3, sqrt(3.0 / (double)c->H));
+    w[2] = rand_buf(r, (c->reset_after ? 2 : 1) * H3, 0.3);
+    gru_tensor k = gru_tensor_2d(GRU_FLOAT32, c->I, H3, w[0]);
+    gru_tensor u = gru_tensor_2d(GRU_FLOAT32, c->H, H3, w[1]);
+    gru_tensor b = c->reset_after ? gru_tensor_2d(GRU_FLOAT32, 2, H3, w[2])
+                                  : gru_tensor_1d(GRU_FLOAT32, H3, w[2]);
+    if (gru_layer_set_weights(layer, &k, &u, c->use_bias ? &b : NULL) != GRU_OK) {
+        gru_layer_destroy(layer);
+        return NULL;
+    }
+    return layer;
+}
+
+/* tu_close_f32, but a NaN matches a NaN and an infinity the same infinity (unbounded
+ * activations can overflow; the fast kernels must then overflow the same way). */
+static int close_nan(const float *got, const float *want, int64_t n, double atol, double rtol,
+                     const char *what)
+{
+    for (int64_t i = 0; i < n; i++) {
+        float g = got[i], w = want[i];
+        if ((isnan(g) && isnan(w)) || (isinf(w) && g == w))
+            continue;
+        if (!(fabs((double)g - (double)w) <= atol + rtol * fabs((double)w))) {
+            fprintf(stderr, "%s: element %lld: got %.9g, want %.9g\n", what, (long long)i, g, w);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Run one case on the reference and on instruction set isa with nth threads; 0 when
+ * they agree within 1e-5 + 1e-4 |ref| (scaled by the largest reference value). */
+static int run_case(const kcase *c, int isa, int nth, uint64_t seed)
+{
+    char desc[256];
+    tu_rng r = {seed};
+    float *w[3];
+    gru_layer *layer = make_layer(c, &r, w);
+    CHECK_MSG(layer != NULL, "create: %s", gru_errmsg());
+    if (!layer)
+        return 1;
+    const int64_t B = c->B, T = c->T, I = c->I, H = c->H;
+    float *x = rand_buf(&r, B * T * I, c->scale);
+    float *h0 = rand_buf(&r, B * H, 0.8);
+    uint8_t *m = malloc((size_t)(B * T));
+    for (int64_t b = 0; b < B; b++) {
+        int kind = (int)(tu_next(&r) % 5);
+        for (int64_t t = 0; t < T; t++) {
+            int keep = tu_next(&r) % 4 != 0;
+            if (kind == 1 && t < T / 2) keep = 0;          /* leading masked */
+            if (kind == 2 && t >= T / 2) keep = 0;         /* trailing masked */
+            if (kind == 3) keep = 0;                       /* all masked */
+            if (kind == 4) keep = 1;
+            m[b * T + t] = (uint8_t)keep;
+        }
+    }
+    const int64_t ny = c->ret_seq ? B * T * H : B * H;
+    float *y_ref = calloc((size_t)ny, sizeof(float)), *y = calloc((size_t)ny, sizeof(float));
+    float *s_ref = calloc((size_t)(B * H), sizeof(float)), *s = calloc((size_t)(B * H), 4);
+    gru_tensor tx = gru_tensor_3d(GRU_FLOAT32, B, T, I, x);
+    gru_tensor tm = gru_tensor_2d(GRU_UINT8, B, T, m);
+    gru_tensor th0 = gru_tensor_2d(GRU_FLOAT32, B, H, h0);
+    gru_tensor tyr = c->ret_seq ? gru_tensor_3d(GRU_FLOAT32, B, T, H, y_ref)
+                                : gru_tensor_2d(GRU_FLOAT32, B, H, y_ref);
+    gru_tensor ty = c->ret_seq ? gru_tensor_3d(GRU_FLOAT32, B, T, H, y)
+                               : gru_tensor_2d(GRU_FLOAT32, B, H, y);
+    gru_tensor tsr = gru_tensor_2d(GRU_FLOAT32, B, H, s_ref);
+    gru_tensor ts = gru_tensor_2d(GRU_FLOAT32, B, H, s);
+
+    gru__isa_force(GRU__ISA_REF);
+    int rc1 = gru_forward(layer, &tx, c->with_mask ? &tm : NULL, c->with_h0 ? &th0 : NULL,
+                          &tyr, &tsr);
+    gru__isa_force(isa);
+    int rc2 = gru_layer_set_num_threads(layer, nth);
+    int rc3 = gru_forward(layer, &tx, c->with_mask ? &tm : NULL, c->with_h0 ? &th0 : NULL,
+                          &ty, &ts);
+    gru__isa_force(-1);
+    CHECK_MSG(rc1 == 0 && rc2 == 0 && rc3 == 0, "forward failed: %s", gru_errmsg());
+    double ymax = 0;
+    for (int64_t i = 0; i < ny; i++)
+        if (isfinite(y_ref[i]))
+            ymax = fmax(ymax, fabs(y_ref[i]));
+    for (int64_t i = 0; i < B * H; i++)
+        if (isfinite(s_ref[i]))
+            ymax = fmax(ymax, fabs(s_ref[i]));
+    double atol = 1e-5 * (ymax > 1.0 ? ymax : 1.0);
+    char what[320];
+    snprintf(what, sizeof what, "%s nth=%d output %s", gru__isa_name(isa), nth,
+             case_str(c, desc, sizeof desc));
+    int bad = !close_nan(y, y_ref, ny, atol, 1e-4, what);
+    snprintf(what, sizeof what, "%s nth=%d state %s", gru__isa_name(isa), nth, desc);
+    bad |= !close_nan(s, s_ref, B * H, atol, 1e-4, what);
+    CHECK_MSG(!bad, "%s", what);
+
+    gru_layer_destroy(layer);
+    free(w[0]); free(w[1]); free(w[2]);
+    free(x); free(h0); free(m); free(y_ref); free(y); free(s_ref); free(s);
+    return bad;
+}
+
+static void test_kernels_random(int isa)
+{
+    static const int64_t Bs[] = {1, 1, 2, 3, 5, 8, 9, 13, 17};
+    static const int64_t Ts[] = {1, 2, 3, 7, 12};
+    static const int64_t Is[] = {1, 3, 8, 16, 17, 40};
+    static const int64_t Hs[] = {1, 2, 7, 8, 15, 16, 17, 24, 33, 48, 70};
+    tu_rng r = {0xabcdef12345ULL + (uint64_t)isa * 7919};
+    int fails = 0;
+    const int ncases = 160;
+    for (int i = 0; i < ncases && fails < 5; i++) {
+        kcase c;
+        c.B = Bs[tu_next(&r) % 9];
+        c.T = Ts[tu_next(&r) % 5];
+        c.I = Is[tu_next(&r) % 6];
+        c.H = Hs[tu_next(&r) % 11];
+        c.reset_after = i & 1;
+        c.use_bias = tu_next(&r) % 4 != 0;
+        c.ret_seq = tu_next(&r) % 2;
+        c.go_backwards = tu_next(&r) % 3 == 0;
+        c.with_mask = tu_next(&r) % 3 == 0;
+        c.with_h0 = tu_next(&r) % 2;
+        /* the two default pairs often, every activation in both slots sometimes */
+        int pick = (int)(tu_next(&r) % 4);
+        if (pick == 0) {
+            c.act = GRU_ACT_TANH;
+            c.ract = GRU_ACT_HARD_SIGMOID;
+        } else if (pick == 1) {
+            c.act = GRU_ACT_TANH;
+            c.ract = GRU_ACT_SIGMOID;
+        } else {
+            c.act = (gru_activation)(tu_next(&r) % GRU_ACT_COUNT);
+            c.ract = (gru_activation)(tu_next(&r) % GRU_ACT_COUNT);
+        }
+        /* unbounded activations explode over long sequences: keep those short and small */
+        bool bounded = c.act == GRU_ACT_TANH || c.act == GRU_ACT_SIGMOID ||
+                       c.act == GRU_ACT_HARD_SIGMOID || c.act == GRU_ACT_HARD_SIGMOID_KERAS3 ||
+                       c.act == GRU_ACT_SOFTSIGN;
+        c.scale = tu_next(&r) % 6 == 0 ? 8.0 : 1.0;
+        if (!bounded) {
+            c.T = c.T > 3 ? 3 : c.T;
+            c.scale = 0.5;
+        }
+        int nth = 1 + (int)(i % 3);
+        fails += run_case(&c, isa, nth, tu_next(&r));
+    }
+    printf("%s: %d random cases, %d failed\n", gru__isa_name(isa), ncases, fails);
+}
+
+/* Benchmark-like shapes at B = 1 and B = 32, both variants, 1 and 2 threads. */
+static void test_kernels_shapes(int isa)
+{
+    static const kcase cs[] = {
+        {1, 50, 64, 128, false, true, true, false, false, false, GRU_ACT_TANH, GRU_ACT_HARD_SIGMOID, 1},
+        {1, 50, 64, 128, true, true, true, false, false, true, GRU_ACT_TANH, GRU_ACT_SIGMOID, 1},
+        {1, 20, 256, 256, true, true, false, true, true, false, GRU_ACT_TANH, GRU_ACT_SIGMOID, 1},
+        {1, 20, 256, 256, false, true, false, false, false, false, GRU_ACT_TANH, GRU_ACT_SIGMOID, 1},
+        {32, 10, 128, 256, true, true, true, false, true, true, GRU_ACT_TANH, GRU_ACT_SIGMOID, 1},
+        {32, 10, 128, 256, false, true, true, true, false, false, GRU_ACT_TANH, GRU_ACT_HARD_SIGMOID, 1},
+        {20, 6, 100, 200, false, false, true, false, true, true, GRU_ACT_SOFTSIGN, GRU_ACT_HARD_SIGMOID_KERAS3, 2},
+        {7, 6, 33, 100, true, true, true, false, true, true, GRU_ACT_RELU, GRU_ACT_SIGMOID, 0.3},
+    };
+    for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++)
+        for (int nth = 1; nth <= 2; nth++)
+            run_case(&cs[i], isa, nth, 1000 + i);
+}
+
+/* ---- streaming ------------------------------------------------------------------------ */
+
+static void test_stream(int isa, int nth, bool reset_after, bool with_mask)
+{
+    const int64_t B = 3, T = 9, I = 10, H = 21;
+    kcase c = {B, T, I, H, reset_after, true, true, false, with_mask, true,
+               GRU_ACT_TANH, GRU_ACT_SIGMOID, 1.0};
+    tu_rng r = {77 + (uint64_t)reset_after};
+    float *w[3];
+    gru_layer *layer = make_layer(&c, &r, w);
+    CHECK(layer != NULL);
+    if (!layer)
+        return;
+    float *x = rand_buf(&r, B * T * I, 1.0), *h0 = rand_buf(&r, B * H, 0.5);
+    float m[3 * 9];
+    for (int i = 0; i < B * T; i++)
+        m[i] = (i % 4 == 1 || i < 2) ? 0.0f : 1.0f;
+    float *y = calloc((size_t)(B * T * H), 4), *hs = calloc((size_t)(B * H), 4);
+    gru_tensor tx = gru_tensor_3d(GRU_FLOAT32, B, T, I, x);
+    gru_tensor tm = gru_tensor_2d(GRU_FLOAT32, B, T, m);
+    gru_tensor th0 = gru_tensor_2d(GRU_FLOAT32, B, H, h0);
+    gru_tensor ty = gru_tensor_3d(GRU_FLOAT32, B, T, H, y);
+    gru_tensor ths = gru_tensor_2d(GRU_FLOAT32, B, H, hs);
+    gru__isa_force(GRU__ISA_REF);
+    CHECK_OK(gru_forward(layer, &tx, with_mask ? &tm : NULL, &th0, &ty, &ths));
+    gru__isa_force(isa);
+    CHECK_OK(gru_layer_set_num_threads(layer, nth));
+    CHECK_OK(gru_stream_begin(layer, B, &th0));
+    float xt[3 * 10], mt[3], yt[3 * 21], hst[3 * 21];
+    int bad = 0;
+    for (int64_t t = 0; t < T; t++) {
+        for (int64_t b = 0; b < B; b++) {
+            memcpy(xt + b * I, x + (b * T + t) * I, (size_t)I * 4);
+            mt[b] = m[b * T + t];
+        }
+        gru_tensor txt = gru_tensor_2d(GRU_FLOAT32, B, I, xt);
+        gru_tensor tmt = gru_tensor_1d(GRU_FLOAT32, B, mt);
+        gru_tensor tyt = gru_tensor_2d(GRU_FLOAT32, B, H, yt);
+        CHECK_OK(gru_step(layer, &txt, with_mask ? &tmt : NULL, &tyt));
+        for (int64_t b = 0; b < B; b++)
+            for (int64_t j = 0; j < H; j++) {
+                float want = y[(b * T + t) * H + j], got = yt[b * H + j];
+                if (fabsf(got - want) > 1e-5f + 1e-4f * fabsf(want))
+                    bad++;
+            }
+    }
+    gru_tensor thst = gru_tensor_2d(GRU_FLOAT32, B, H, hst);
+    CHECK_OK(gru_stream_get_state(layer, &thst));
+    CHECK_MSG(bad == 0, "stream %s nth=%d reset_after=%d mask=%d: %d outputs differ",
+              gru__isa_name(isa), nth, reset_after, with_mask, bad);
+    CHECK(tu_close_f32(hst, hs, B * H, 1e-5, 1e-4, "stream final state"));
+    gru__isa_force(-1);
+    gru_layer_destroy(layer);
+    free(w[0]); free(w[1]); free(w[2]);
+    free(x); free(h0); free(y); free(hs);
+}
+
+static void test_errors(void)
+{
+    kcase c = {2, 3, 4, 5, false, true, true, false, false, false, GRU_ACT_TANH,
+               GRU_ACT_HARD_SIGMOID, 1.0};
+    tu_rng r = {5};
+    float *w[3];
+    gru_layer *layer = make_layer(&c, &r, w);
+    CHECK(layer != NULL);
+    CHECK_ERR(gru_layer_set_num_threads(NULL, 2), GRU_ERR_NULL, "layer");
+    CHECK_ERR(gru_layer_set_num_threads(layer, 0), GRU_ERR_ARG, "n: expected 1..64");
+    CHECK_ERR(gru_layer_set_num_threads(layer, 65), GRU_ERR_ARG, "n: expected 1..64");
+    CHECK(gru_layer_get_num_threads(layer) == 1);
+    CHECK_OK(gru_layer_set_num_threads(layer, 2));
+    CHECK(gru_layer_get_num_threads(layer) == 2);
+    CHECK(gru_layer_get_num_threads(NULL) == GRU_ERR_NULL);
+
+    float x[2 * 4] = {0}, y[2 * 5], yb[3 * 5], m[2] = {1, 1}, h[2 * 5];
+    gru_tensor tx = gru_tensor_2d(GRU_FLOAT32, 2, 4, x);
+    gru_tensor ty = gru_tensor_2d(GRU_FLOAT32, 2, 5, y);
+    CHECK_ERR(gru_step(layer, &tx, NULL, &ty), GRU_ERR_STATE, "gru_stream_begin");
+    gru_tensor th = gru_tensor_2d(GRU_FLOAT32, 2, 5, h);
+    CHECK_ERR(gru_stream_get_state(layer, &th), GRU_ERR_STATE, "gru_stream_begin");
+    CHECK_ERR(gru_stream_begin(NULL, 2, NULL), GRU_ERR_NULL, "layer");
+    CHECK_ERR(gru_stream_begin(layer, 0, NULL), GRU_ERR_ARG, "B: expected >= 1");
+    gru_tensor bad_h0 = gru_tensor_2d(GRU_FLOAT32, 3, 5, yb);
+    CHECK_ERR(gru_stream_begin(layer, 2, &bad_h0), GRU_ERR_SHAPE, "h0");
+    CHECK_OK(gru_stream_begin(layer, 2, NULL));
+    CHECK_ERR(gru_step(NULL, &tx, NULL, &ty), GRU_ERR_NULL, "layer");
+    CHECK_ERR(gru_step(layer, NULL, NULL, &ty), GRU_ERR_NULL, "x_t");
+    gru_tensor tx_bad = gru_tensor_2d(GRU_FLOAT32, 2, 3, x);
+    for (int i = 0; i < 10; i++)
+        y[i] = 7.0f;
+    CHECK_ERR(gru_step(layer, &tx_bad, NULL, &ty), GRU_ERR_SHAPE, "x_t");
+    CHECK(y[0] == 0.0f && y[9] == 0.0f); /* zero-filled on failure */
+    gru_tensor tm_bad = gru_tensor_1d(GRU_FLOAT32, 3, m);
+    CHECK_ERR(gru_step(layer, &tx, &tm_bad, &ty), GRU_ERR_SHAPE, "mask_t");
+    gru_tensor tm_dt = gru_tensor_1d(GRU_DTYPE_INVALID, 2, m);
+    CHECK_ERR(gru_step(layer, &tx, &tm_dt, &ty), GRU_ERR_SHAPE, "mask_t");
+    gru_tensor ty_bad = gru_tensor_2d(GRU_FLOAT32, 3, 5, yb);
+    CHECK_ERR(gru_step(layer, &tx, NULL, &ty_bad), GRU_ERR_SHAPE, "y_t");
+    CHECK_ERR(gru_step(layer, &tx, NULL, NULL), GRU_ERR_NULL, "y_t");
+    gru_tensor tyd = gru_tensor_2d(GRU_FLOAT64, 2, 5, y);
+    CHECK_ERR(gru_step(layer, &tx, NULL, &tyd), GRU_ERR_SHAPE, "y_t");
+    gru_tensor tm = gru_tensor_1d(GRU_FLOAT32, 2, m);
+    CHECK_OK(gru_step(layer, &tx, &tm, &ty));
+    CHECK_ERR(gru_stream_get_state(layer, &ty_bad), GRU_ERR_SHAPE, "h");
+    CHECK_ERR(gru_stream_get_state(NULL, &th), GRU_ERR_NULL, "layer");
+    CHECK_OK(gru_stream_get_state(layer, &th));
+    gru_layer_destroy(layer);
+    free(w[0]); free(w[1]); free(w[2]);
+}
+
+/* Weights set after a forward are used by the next one (the packed copy is refreshed);
+ * float64 layers keep working (reference kernel). */
+static void test_weights_refresh(void)
+{
+    kcase c = {2, 4, 6, 20, true, true, false, false, false, false, GRU_ACT_TANH,
+               GRU_ACT_SIGMOID, 1.0};
+    tu_rng r = {9};
+    float *w[3];
+    gru_layer *layer = make_layer(&c, &r, w);
+    CHECK(layer != NULL);
+    float x[2 * 4 * 6], y1[40], y2[40], yr[40];
+    for (int i = 0; i < 48; i++)
+        x[i] = (float)tu_uniform(&r, -1, 1);
+    gru_tensor tx = gru_tensor_3d(GRU_FLOAT32, 2, 4, 6, x);
+    gru_tensor t1 = gru_tensor_2d(GRU_FLOAT32, 2, 20, y1), t2 = gru_tensor_2d(GRU_FLOAT32, 2, 20, y2);
+    gru_tensor tr = gru_tensor_2d(GRU_FLOAT32, 2, 20, yr);
+    float st[40];
+    gru_tensor ts = gru_tensor_2d(GRU_FLOAT32, 2, 20, st);
+    CHECK_OK(gru_forward(layer, &tx, NULL, NULL, &t1, &ts));
+    for (int i = 0; i < 60 * 6; i++)
+        w[0][i] *= -1.5f;
+    for (int i = 0; i < 60 * 20; i++)
+        w[1][i] *= 0.5f;
+    gru_tensor k = gru_tensor_2d(GRU_FLOAT32, 6, 60, w[0]);
+    gru_tensor u = gru_tensor_2d(GRU_FLOAT32, 20, 60, w[1]);
+    gru_tensor b = gru_tensor_2d(GRU_FLOAT32, 2, 60, w[2]);
+    CHECK_OK(gru_layer_set_weights(layer, &k, &u, &b));
+    CHECK_OK(gru_forward(layer, &tx, NULL, NULL, &t2, &ts));
+    gru__isa_force(GRU__ISA_REF);
+    CHECK_OK(gru_forward(layer, &tx, NULL, NULL, &tr, &ts));
+    gru__isa_force(-1);
+    CHECK(tu_close_f32(y2, yr, 40, 1e-5, 1e-4, "after set_weights"));
+    CHECK(memcmp(y1, y2, sizeof y1) != 0);
+    gru_layer_destroy(layer);
+    free(w[0]); free(w[1]); free(w[2]);
+}
+
+/* After gru_layer_reserve() / gru_stream_begin(), forward and step allocate nothing
+ * (glibc's heap statistics stay the same), with 1 and 2 threads, both variants. */
+static void test_no_alloc(void)
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+    for (int v = 0; v < 4; v++) {
+        const int64_t B = 3, T = 20, I = 24, H = 40;
+        kcase c = {B, T, I, H, v & 1, true, true, false, true, true, GRU_ACT_TANH,
+                   GRU_ACT_SIGMOID, 1.0};
+        tu_rng r = {31 + (uint64_t)v};
+        float *w[3];
+        gru_layer *layer = make_layer(&c, &r, w);
+        CHECK(layer != NULL);
+        CHECK_OK(gru_layer_set_num_threads(layer, 1 + (v >> 1)));
+        float *x = rand_buf(&r, B * T * I, 1.0), *h0 = rand_buf(&r, B * H, 0.5);
+        float *y = calloc((size_t)(B * T * H), 4), *hs = calloc((size_t)(B * H), 4);
+        uint8_t m[3 * 20];
+        for (int i = 0; i < B * T; i++)
+            m[i] = (uint8_t)(i % 5 != 2);
+        gru_tensor tx = gru_tensor_3d(GRU_FLOAT32, B, T, I, x);
+        gru_tensor tm = gru_tensor_2d(GRU_UINT8, B, T, m);
+        gru_tensor th0 = gru_tensor_2d(GRU_FLOAT32, B, H, h0);
+        gru_tensor ty = gru_tensor_3d(GRU_FLOAT32, B, T, H, y);
+        gru_tensor ths = gru_tensor_2d(GRU_FLOAT32, B, H, hs);
+        gru_tensor txt = gru_tensor_2d(GRU_FLOAT32, B, I, x);
+        gru_tensor tyt = gru_tensor_2d(GRU_FLOAT32, B, H, y);
+        CHECK_OK(gru_layer_reserve(layer, B, T));
+        CHECK_OK(gru_stream_begin(layer, B, NULL));
+        struct mallinfo2 before = mallinfo2();
+        for (int rep = 0; rep < 3; rep++) {
+            CHECK_OK(gru_forward(layer, &tx, &tm, &th0, &ty, &ths));
+            CHECK_OK(gru_forward(layer, &tx, NULL, NULL, &ty, &ths));
+            CHECK_OK(gru_step(layer, &txt, NULL, &tyt));
+        }
+        struct mallinfo2 after = mallinfo2();
+        CHECK_MSG(before.uordblks == after.uordblks && before.hblkhd == after.hblkhd,
+                  "variant %d: heap in use changed during forward/step: %zu -> %zu bytes, "
+                  "mmapped %zu -> %zu", v, before.uordblks, after.uordblks, before.hblkhd,
+                  after.hblkhd);
+        gru_layer_destroy(layer);
+        free(w[0]); free(w[1]); free(w[2]);
+        free(x); free(h0); free(y); free(hs);
+    }
+#endif
+}
+
+int main(void)
+{
+    int best = gru__isa_current();
+    printf("instruction set of this machine: %s\n", gru__isa_name(best));
+    for (int isa = GRU__ISA_GENERIC; isa <= best; isa++) {
+        if (isa != GRU__ISA_GENERIC)
+            test_vmath_isa(isa);
+        test_kernels_random(isa);
+        test_kernels_shapes(isa);
+        for (int nth = 1; nth <= 2; nth++) {
+            test_stream(isa, nth, false, false);
+            test_stream(isa, nth, true, true);
+            test_stream(isa, nth, false, true);
+        }
+    }
+    test_errors();
+    test_weights_refresh();
+    test_no_alloc();
+    return tu_finish("test_kernels");
+}
