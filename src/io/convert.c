@@ -1,0 +1,346 @@
+/* Gate-order and layout conversions between Keras GRU weights and PyTorch nn.GRU, ONNX
+ * GRU and Keras 2 CuDNNGRU. Pure C, no dependencies. The layouts are described in
+ * include/gru_io.h and SEMANTICS.md ("Other layouts"). */
+#include "gru_internal.h"
+#include "gru_io.h"
+
+#include <string.h>
+
+/* Element (row, col) of a C-order matrix with `cols` columns and elements of es bytes. */
+#define AT(p, row, col, cols, es) ((char *)(p) + (((size_t)(row) * (size_t)(cols) + (size_t)(col)) * (es)))
+#define CAT(p, row, col, cols, es) ((const char *)(p) + (((size_t)(row) * (size_t)(cols) + (size_t)(col)) * (es)))
+
+/* The dtype shared by all weights: taken from `first`, must be float32 or float64. */
+static int weight_dtype(const gru_tensor *first, const char *what, gru_dtype *dt)
+{
+    if (!first)
+        return gru__error(GRU_ERR_NULL, "%s: is NULL", what);
+    if (first->dtype != GRU_FLOAT32 && first->dtype != GRU_FLOAT64)
+        return gru__error(GRU_ERR_SHAPE, "%s: expected dtype float32 or float64, got %s", what,
+                          gru_dtype_name(first->dtype));
+    *dt = first->dtype;
+    return GRU_OK;
+}
+
+static int check2(const gru_tensor *t, const char *what, gru_dtype dt, int64_t d0, int64_t d1)
+{
+    int64_t s[2] = {d0, d1};
+    return gru__check_tensor(t, what, dt, 2, s);
+}
+
+static int check1(const gru_tensor *t, const char *what, gru_dtype dt, int64_t d0)
+{
+    int64_t s[1] = {d0};
+    return gru__check_tensor(t, what, dt, 1, s);
+}
+
+/* Sizes I, H from a 2-D (rows, 3H) / (3H, cols) tensor, with the 3H checked. */
+static int units_from(const gru_tensor *t, const char *what, int axis, int64_t *H)
+{
+    if (t->ndim != 2 || t->shape[axis] < 3 || t->shape[axis] % 3 != 0 || t->shape[1 - axis] < 1) {
+        char got[96];
+        gru__shape_str(got, sizeof got, t->ndim, t->shape);
+        return gru__error(GRU_ERR_SHAPE, "%s: expected shape %s with a multiple of 3 gates, got %s",
+                          what, axis == 1 ? "(?, 3H)" : "(3H, ?)", got);
+    }
+    *H = t->shape[axis] / 3;
+    return GRU_OK;
+}
+
+int gru_pytorch_to_keras(const gru_tensor *weight_ih, const gru_tensor *weight_hh,
+                         const gru_tensor *bias_ih, const gru_tensor *bias_hh,
+                         gru_tensor *kernel, gru_tensor *recurrent_kernel, gru_tensor *bias)
+{
+    gru_dtype dt = GRU_DTYPE_INVALID;
+    int64_t H = 0;
+    int rc;
+    if ((rc = weight_dtype(weight_ih, "weight_ih", &dt)) < 0)
+        return rc;
+    if ((rc = units_from(weight_ih, "weight_ih", 0, &H)) < 0)
+        return rc;
+    int64_t I = weight_ih->shape[1];
+    if ((rc = check2(weight_ih, "weight_ih", dt, 3 * H, I)) < 0 ||
+        (rc = check2(weight_hh, "weight_hh", dt, 3 * H, H)) < 0 ||
+        (rc = check2(kernel, "kernel", dt, I, 3 * H)) < 0 ||
+        (rc = check2(recurrent_kernel, "recurrent_kernel", dt, H, 3 * H)) < 0)
+        return rc;
+    if ((bias_ih == NULL) != (bias_hh == NULL))
+        return gru__error(GRU_ERR_NULL, "bias_ih and bias_hh: give both or neither (bias = FALSE)");
+    if (bias_ih) {
+        if ((rc = check1(bias_ih, "bias_ih", dt, 3 * H)) < 0 ||
+            (rc = check1(bias_hh, "bias_hh", dt, 3 * H)) < 0 ||
+            (rc = check2(bias, "bias", dt, 2, 3 * H)) < 0)
+            return rc;
+    } else if (bias) {
+        return gru__error(GRU_ERR_ARG, "bias: must be NULL when bias_ih and bias_hh are NULL");
+    }
+    size_t es = gru_dtype_size(dt);
+    /* PyTorch block order r, z, n -> Keras z, r, h: Keras block g takes PyTorch block src[g]. */
+    static const int src[3] = {1, 0, 2};
+    for (int g = 0; g < 3; g++) {
+        for (int64_t j = 0; j < H; j++) {
+            int64_t prow = src[g] * H + j, kcol = g * H + j;
+            for (int64_t i = 0; i < I; i++)
+                memcpy(AT(kernel->data, i, kcol, 3 * H, es), CAT(weight_ih->data, prow, i, I, es), es);
+            for (int64_t i = 0; i < H; i++)
+                memcpy(AT(recurrent_kernel->data, i, kcol, 3 * H, es),
+                       CAT(weight_hh->data, prow, i, H, es), es);
+            if (bias_ih) {
+                memcpy(AT(bias->data, 0, kcol, 3 * H, es), CAT(bias_ih->data, 0, prow, 3 * H, es), es);
+                memcpy(AT(bias->data, 1, kcol, 3 * H, es), CAT(bias_hh->data, 0, prow, 3 * H, es), es);
+            }
+        }
+    }
+    return GRU_OK;
+}
+
+int gru_keras_to_pytorch(const gru_tensor *kernel, const gru_tensor *recurrent_kernel,
+                         const gru_tensor *bias, gru_tensor *weight_ih,
+                         gru_tensor *weight_hh, gru_tensor *bias_ih, gru_tensor *bias_hh)
+{
+    gru_dtype dt = GRU_DTYPE_INVALID;
+    int64_t H = 0;
+    int rc;
+    if ((rc = weight_dtype(kernel, "kernel", &dt)) < 0)
+        return rc;
+    if ((rc = units_from(kernel, "kernel", 1, &H)) < 0)
+        return rc;
+    int64_t I = kernel->shape[0];
+    if ((rc = check2(recurrent_kernel, "recurrent_kernel", dt, H, 3 * H)) < 0 ||
+        (rc = check2(weight_ih, "weight_ih", dt, 3 * H, I)) < 0 ||
+        (rc = check2(weight_hh, "weight_hh", dt, 3 * H, H)) < 0)
+        return rc;
+    if (bias) {
+        if (bias->ndim == 1)
+            return gru__error(GRU_ERR_ARG,
+                              "bias: shape (%lld,) is a reset_after = FALSE GRU, which PyTorch "
+                              "nn.GRU cannot represent (it needs reset_after = TRUE, bias (2, %lld))",
+                              (long long)bias->shape[0], (long long)(3 * H));
+        if ((rc = check2(bias, "bias", dt, 2, 3 * H)) < 0 ||
+            (rc = check1(bias_ih, "bias_ih", dt, 3 * H)) < 0 ||
+            (rc = check1(bias_hh, "bias_hh", dt, 3 * H)) < 0)
+            return rc;
+    } else if (bias_ih || bias_hh) {
+        return gru__error(GRU_ERR_ARG, "bias_ih, bias_hh: must be NULL when bias is NULL");
+    }
+    size_t es = gru_dtype_size(dt);
+    static const int src[3] = {1, 0, 2}; /* PyTorch block p takes Keras block src[p] */
+    for (int p = 0; p < 3; p++) {
+        for (int64_t j = 0; j < H; j++) {
+            int64_t prow = p * H + j, kcol = src[p] * H + j;
+            for (int64_t i = 0; i < I; i++)
+                memcpy(AT(weight_ih->data, prow, i, I, es), CAT(kernel->data, i, kcol, 3 * H, es), es);
+            for (int64_t i = 0; i < H; i++)
+                memcpy(AT(weight_hh->data, prow, i, H, es),
+                       CAT(recurrent_kernel->data, i, kcol, 3 * H, es), es);
+            if (bias) {
+                memcpy(AT(bias_ih->data, 0, prow, 3 * H, es), CAT(bias->data, 0, kcol, 3 * H, es), es);
+                memcpy(AT(bias_hh->data, 0, prow, 3 * H, es), CAT(bias->data, 1, kcol, 3 * H, es), es);
+            }
+        }
+    }
+    return GRU_OK;
+}
+
+static int onnx_shapes(const gru_tensor *W, const gru_tensor *R, const gru_tensor *B, int direction,
+                       gru_dtype *dt, int64_t *dirs, int64_t *I, int64_t *H)
+{
+    int rc;
+    if ((rc = weight_dtype(W, "W", dt)) < 0)
+        return rc;
+    if (W->ndim != 3 || W->shape[0] < 1 || W->shape[1] < 3 || W->shape[1] % 3 || W->shape[2] < 1) {
+        char got[96];
+        gru__shape_str(got, sizeof got, W->ndim, W->shape);
+        return gru__error(GRU_ERR_SHAPE, "W: expected shape (num_directions, 3H, I), got %s", got);
+    }
+    *dirs = W->shape[0];
+    *H = W->shape[1] / 3;
+    *I = W->shape[2];
+    int64_t rs[3] = {*dirs, 3 * *H, *H}, bs[2] = {*dirs, 6 * *H};
+    if ((rc = gru__check_tensor(W, "W", *dt, 3, (int64_t[3]){*dirs, 3 * *H, *I})) < 0 ||
+        (rc = gru__check_tensor(R, "R", *dt, 3, rs)) < 0)
+        return rc;
+    if (B && (rc = gru__check_tensor(B, "B", *dt, 2, bs)) < 0)
+        return rc;
+    if (direction < 0 || direction >= *dirs)
+        return gru__error(GRU_ERR_ARG, "direction: expected 0..%lld, got %d", (long long)(*dirs - 1),
+                          direction);
+    return GRU_OK;
+}
+
+int gru_onnx_to_keras(const gru_tensor *W, const gru_tensor *R, const gru_tensor *B,
+                      int direction, bool reset_after, gru_tensor *kernel,
+                      gru_tensor *recurrent_kernel, gru_tensor *bias)
+{
+    gru_dtype dt = GRU_DTYPE_INVALID;
+    int64_t dirs = 0, I = 0, H = 0;
+    int rc;
+    if ((rc = onnx_shapes(W, R, B, direction, &dt, &dirs, &I, &H)) < 0)
+        return rc;
+    if ((rc = check2(kernel, "kernel", dt, I, 3 * H)) < 0 ||
+        (rc = check2(recurrent_kernel, "recurrent_kernel", dt, H, 3 * H)) < 0)
+        return rc;
+    if (B) {
+        rc = reset_after ? check2(bias, "bias", dt, 2, 3 * H) : check1(bias, "bias", dt, 3 * H);
+        if (rc < 0)
+            return rc;
+    } else if (bias) {
+        return gru__error(GRU_ERR_ARG, "bias: must be NULL when B is NULL");
+    }
+    size_t es = gru_dtype_size(dt);
+    const char *w = (const char *)W->data + (size_t)direction * (size_t)(3 * H * I) * es;
+    const char *r = (const char *)R->data + (size_t)direction * (size_t)(3 * H * H) * es;
+    for (int64_t row = 0; row < 3 * H; row++) {
+        for (int64_t i = 0; i < I; i++)
+            memcpy(AT(kernel->data, i, row, 3 * H, es), CAT(w, row, i, I, es), es);
+        for (int64_t i = 0; i < H; i++)
+            memcpy(AT(recurrent_kernel->data, i, row, 3 * H, es), CAT(r, row, i, H, es), es);
+    }
+    if (B) {
+        const char *b = (const char *)B->data + (size_t)direction * (size_t)(6 * H) * es;
+        if (reset_after) {
+            memcpy(bias->data, b, (size_t)(6 * H) * es);
+        } else if (dt == GRU_FLOAT32) {
+            const float *bf = (const float *)b;
+            float *o = bias->data;
+            for (int64_t j = 0; j < 3 * H; j++)
+                o[j] = bf[j] + bf[3 * H + j];
+        } else {
+            const double *bd = (const double *)b;
+            double *o = bias->data;
+            for (int64_t j = 0; j < 3 * H; j++)
+                o[j] = bd[j] + bd[3 * H + j];
+        }
+    }
+    return GRU_OK;
+}
+
+int gru_keras_to_onnx(const gru_tensor *kernel, const gru_tensor *recurrent_kernel,
+                      const gru_tensor *bias, int direction, gru_tensor *W, gru_tensor *R,
+                      gru_tensor *B)
+{
+    gru_dtype dt = GRU_DTYPE_INVALID;
+    int64_t dirs = 0, I = 0, H = 0;
+    int rc;
+    if ((rc = onnx_shapes(W, R, B, direction, &dt, &dirs, &I, &H)) < 0)
+        return rc;
+    if ((rc = check2(kernel, "kernel", dt, I, 3 * H)) < 0 ||
+        (rc = check2(recurrent_kernel, "recurrent_kernel", dt, H, 3 * H)) < 0)
+        return rc;
+    if (bias) {
+        if (!B)
+            return gru__error(GRU_ERR_NULL, "B: is NULL but bias is given");
+        if (bias->ndim == 1)
+            rc = check1(bias, "bias", dt, 3 * H);
+        else
+            rc = check2(bias, "bias", dt, 2, 3 * H);
+        if (rc < 0)
+            return rc;
+    }
+    size_t es = gru_dtype_size(dt);
+    char *w = (char *)W->data + (size_t)direction * (size_t)(3 * H * I) * es;
+    char *r = (char *)R->data + (size_t)direction * (size_t)(3 * H * H) * es;
+    for (int64_t row = 0; row < 3 * H; row++) {
+        for (int64_t i = 0; i < I; i++)
+            memcpy(AT(w, row, i, I, es), CAT(kernel->data, i, row, 3 * H, es), es);
+        for (int64_t i = 0; i < H; i++)
+            memcpy(AT(r, row, i, H, es), CAT(recurrent_kernel->data, i, row, 3 * H, es), es);
+    }
+    if (B) {
+        char *b = (char *)B->data + (size_t)direction * (size_t)(6 * H) * es;
+        memset(b, 0, (size_t)(6 * H) * es);
+        if (bias)
+            memcpy(b, bias->data, (size_t)(bias->ndim == 1 ? 3 * H : 6 * H) * es);
+    }
+    return GRU_OK;
+}
+
+/* k.T reshaped to k's shape (rows, cols) in Fortran order (from_cudnn) or C order (to
+ * cuDNN), for the gate block of columns [c0, c0 + cols) of a (rows, ld) matrix.
+ *   from cuDNN: out[a, b] = k[n / cols, n % cols] with n = a + b * rows
+ *   to cuDNN:   out[a, b] = k[n % rows, n / rows] with n = a * cols + b
+ * (derived from NumPy's reshape orders; see SEMANTICS.md). */
+static void cudnn_block(const char *in, char *out, int64_t rows, int64_t cols, int64_t ld,
+                        int64_t c0, size_t es, bool from_cudnn)
+{
+    for (int64_t a = 0; a < rows; a++)
+        for (int64_t b = 0; b < cols; b++) {
+            int64_t sr, sc;
+            if (from_cudnn) {
+                int64_t n = a + b * rows;
+                sr = n / cols;
+                sc = n % cols;
+            } else {
+                int64_t n = a * cols + b;
+                sr = n % rows;
+                sc = n / rows;
+            }
+            memcpy(AT(out, a, c0 + b, ld, es), CAT(in, sr, c0 + sc, ld, es), es);
+        }
+}
+
+static int cudnn_convert(const gru_tensor *kernel, const gru_tensor *recurrent_kernel,
+                         const gru_tensor *bias, gru_tensor *kernel_out,
+                         gru_tensor *recurrent_kernel_out, gru_tensor *bias_out, bool from_cudnn)
+{
+    gru_dtype dt = GRU_DTYPE_INVALID;
+    int64_t H = 0;
+    int rc;
+    if ((rc = weight_dtype(kernel, "kernel", &dt)) < 0)
+        return rc;
+    if ((rc = units_from(kernel, "kernel", 1, &H)) < 0)
+        return rc;
+    int64_t I = kernel->shape[0];
+    if ((rc = check2(recurrent_kernel, "recurrent_kernel", dt, H, 3 * H)) < 0 ||
+        (rc = check2(kernel_out, "kernel_out", dt, I, 3 * H)) < 0 ||
+        (rc = check2(recurrent_kernel_out, "recurrent_kernel_out", dt, H, 3 * H)) < 0)
+        return rc;
+    if (from_cudnn) {
+        if (bias && bias->ndim == 2 && bias->shape[0] == 2)
+            return gru__error(GRU_ERR_SHAPE, "bias: expected the CuDNNGRU shape (%lld,), got a "
+                              "reset_after = TRUE GRU bias (2, %lld)",
+                              (long long)(6 * H), (long long)bias->shape[1]);
+        if ((rc = check1(bias, "bias", dt, 6 * H)) < 0 ||
+            (rc = check2(bias_out, "bias_out", dt, 2, 3 * H)) < 0)
+            return rc;
+    } else {
+        if ((rc = check2(bias, "bias", dt, 2, 3 * H)) < 0 ||
+            (rc = check1(bias_out, "bias_out", dt, 6 * H)) < 0)
+            return rc;
+    }
+    size_t es = gru_dtype_size(dt);
+    for (int g = 0; g < 3; g++) {
+        cudnn_block(kernel->data, kernel_out->data, I, H, 3 * H, g * H, es, from_cudnn);
+        for (int64_t a = 0; a < H; a++) /* recurrent blocks: plain transpose */
+            for (int64_t b = 0; b < H; b++)
+                memcpy(AT(recurrent_kernel_out->data, a, g * H + b, 3 * H, es),
+                       CAT(recurrent_kernel->data, b, g * H + a, 3 * H, es), es);
+    }
+    memcpy(bias_out->data, bias->data, (size_t)(6 * H) * es); /* (6H) <-> (2, 3H): same bytes */
+    return GRU_OK;
+}
+
+int gru_cudnn_to_keras(const gru_tensor *kernel, const gru_tensor *recurrent_kernel,
+                       const gru_tensor *bias, bool reset_after, gru_tensor *kernel_out,
+                       gru_tensor *recurrent_kernel_out, gru_tensor *bias_out)
+{
+    if (!reset_after)
+        return gru__error(GRU_ERR_ARG,
+                          "reset_after: CuDNNGRU weights are only compatible with a GRU with "
+                          "reset_after = TRUE (and sigmoid / tanh), got reset_after = FALSE");
+    return cudnn_convert(kernel, recurrent_kernel, bias, kernel_out, recurrent_kernel_out,
+                         bias_out, true);
+}
+
+int gru_keras_to_cudnn(const gru_tensor *kernel, const gru_tensor *recurrent_kernel,
+                       const gru_tensor *bias, gru_tensor *kernel_out,
+                       gru_tensor *recurrent_kernel_out, gru_tensor *bias_out)
+{
+    if (bias && bias->ndim == 1)
+        return gru__error(GRU_ERR_ARG,
+                          "bias: a reset_after = FALSE GRU (bias (%lld,)) has no CuDNNGRU "
+                          "equivalent; CuDNNGRU needs reset_after = TRUE",
+                          (long long)bias->shape[0]);
+    return cudnn_convert(kernel, recurrent_kernel, bias, kernel_out, recurrent_kernel_out,
+                         bias_out, false);
+}
