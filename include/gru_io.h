@@ -43,9 +43,9 @@
  *            transposed per block, bias (6H) = [input z,r,h | recurrent z,r,h].
  *
  * Configuration keys that are not layer_gru() arguments are ignored: Keras 3's module /
- * registered_name / seed, and zero_output_for_mask, which tf.keras's Bidirectional sets
- * on its halves when return_sequences: Keras then outputs zeros at masked steps where
- * libgru repeats the previous output (identical without a mask). When only training
+ * registered_name / seed. zero_output_for_mask, which tf.keras's Bidirectional sets on
+ * its halves when return_sequences, is kept (gru_config.zero_output_for_mask: masked
+ * steps output zeros, as Keras). When only training
  * settings (initializers, regularizers, constraints) fail to parse, they are dropped and
  * the inference settings kept.
  *

@@ -691,7 +691,7 @@ static int parse_constraint(const char *field, const gv *v, gru_constraint *out)
     X(INPUT_LENGTH, "input_length", 3)                                                 \
     X(BATCH_SHAPE, "batch_shape", 2)                                                   \
     X(TIME_MAJOR, "time_major", 2)                                                     \
-    X(ZERO_OUTPUT_FOR_MASK, "zero_output_for_mask", 2)                                 \
+    X(ZERO_OUTPUT_FOR_MASK, "zero_output_for_mask", 3)                                 \
     X(USE_CUDNN, "use_cudnn", 2)
 
 enum key_id {
@@ -733,7 +733,7 @@ static const char *key_list(int form)
                "{kernel,recurrent,bias,activity}_regularizer, "
                "{kernel,recurrent,bias}_constraint, dropout, recurrent_dropout, input_shape, "
                "batch_input_shape, batch_size, dtype, name, trainable, weights, seed, "
-               "implementation, input_dim, input_length";
+               "implementation, input_dim, input_length, zero_output_for_mask";
     return "name, trainable, dtype, batch_input_shape, batch_shape, input_shape, batch_size, "
            "input_dim, input_length, return_sequences, return_state, go_backwards, "
            "stateful, unroll, time_major, zero_output_for_mask, units, activation, "
@@ -949,8 +949,10 @@ static int apply_key(work *w, int key, const gv *v)
         if (!rc)
             c->implementation = (int)i;
         break;
-    case K_TIME_MAJOR:
-    case K_ZERO_OUTPUT_FOR_MASK: {
+    case K_ZERO_OUTPUT_FOR_MASK:
+        rc = want_bool(field, v, &c->zero_output_for_mask);
+        break;
+    case K_TIME_MAJOR: {
         bool b;
         rc = want_bool(field, v, &b);
         if (!rc && b)
@@ -2118,6 +2120,8 @@ int gru_config_to_r(const gru_config *cfg, char *buf, size_t cap, size_t *needed
         sb_str(&b, "NULL");
     sb_printf(&b, ", trainable = %s, implementation = %d, seed = %llu", tf(cfg->trainable),
               cfg->implementation, (unsigned long long)cfg->seed);
+    if (cfg->zero_output_for_mask)
+        sb_str(&b, ", zero_output_for_mask = TRUE");
     return sb_finish(&b, needed);
 }
 
@@ -2268,6 +2272,8 @@ int gru_config_to_json(const gru_config *cfg, char *buf, size_t cap, size_t *nee
     }
     j_bool(&b, "return_sequences", cfg->return_sequences);
     j_bool(&b, "return_state", cfg->return_state);
+    if (cfg->zero_output_for_mask) /* tf_keras writes it only when true */
+        j_bool(&b, "zero_output_for_mask", true);
     j_bool(&b, "go_backwards", cfg->go_backwards);
     j_bool(&b, "stateful", cfg->stateful);
     j_bool(&b, "unroll", cfg->unroll);

@@ -158,6 +158,20 @@ int gru_forward(gru_layer *layer, const gru_tensor *x, const gru_tensor *mask,
     };
     /* The kernel leaves the final state in its h buffer (ws + lay.h); copied out below. */
     gru__select_forward(layer, B, T)(&a);
+    if (c->zero_output_for_mask && m8) {
+        /* Keras's zero_output_for_mask: a masked step outputs zeros (the kernels repeat
+         * the previous output there). Output step s consumed input step t. */
+        const size_t rowb = (size_t)H * layer->esize;
+        for (int64_t b = 0; b < B; b++) {
+            for (int64_t s = c->return_sequences ? 0 : T - 1; s < T; s++) {
+                int64_t t = c->go_backwards ? T - 1 - s : s;
+                if (m8[b * T + t])
+                    continue;
+                int64_t row = c->return_sequences ? b * T + s : b;
+                memset((char *)output->data + (size_t)row * rowb, 0, rowb);
+            }
+        }
+    }
     size_t hbytes = (size_t)(B * H) * layer->esize;
     if (state)
         memcpy(state->data, ws + lay.h, hbytes);

@@ -139,7 +139,7 @@ int gru_step(gru_layer *layer, const gru_tensor *x_t, const gru_tensor *mask_t,
     for (int64_t b = 0; b < B; b++) {
         if (!m8 || m8[b]) {
             s->started[b] = 1;
-        } else if (s->started[b]) {
+        } else if (s->started[b] && !layer->cfg.zero_output_for_mask) {
             memcpy((char *)y_t->data + (size_t)b * rowb, (char *)s->h + (size_t)b * rowb, rowb);
         }
     }

@@ -205,6 +205,11 @@ int gru_forward_train(gru_layer *layer, const gru_tensor *x, const gru_tensor *m
         (uintptr_t)workspace % 8 == 0)
         ((gru__train_hdr *)workspace)->magic = 0;
 
+    if (c->zero_output_for_mask && mask)
+        return fail_clear(gru__error(GRU_ERR_UNSUPPORTED,
+                                     "zero_output_for_mask: TRUE with a mask is supported for "
+                                     "inference only (gru_forward), not for training"),
+                          layer, output, state);
     if (!x)
         return fail_clear(gru__error(GRU_ERR_NULL, "x: is NULL"), layer, output, state);
     if (x->ndim != 3) {

@@ -493,6 +493,31 @@ static void error_paths(void)
               "bias: expected shape (2, 12) for reset_after = TRUE");
     gru_layer_destroy(layer);
 
+    /* zero_output_for_mask: masked steps output zeros (the state still carries); with a
+     * mask it is inference-only, and training says so */
+    cfg.reset_after = false;
+    cfg.zero_output_for_mask = true;
+    cfg.return_sequences = true;
+    CHECK_OK(gru_layer_create(&cfg, &layer));
+    {
+        float xs[1 * 3 * 3] = {0.5f, -1, 2, 0, 0, 0, 1, 1, 1}, ys[3 * 4], hs[4];
+        uint8_t ms[3] = {1, 0, 1};
+        gru_tensor tx1 = gru_tensor_3d(GRU_FLOAT32, 1, 3, 3, xs);
+        gru_tensor tm1 = gru_tensor_2d(GRU_UINT8, 1, 3, ms);
+        gru_tensor ty1 = gru_tensor_3d(GRU_FLOAT32, 1, 3, 4, ys);
+        gru_tensor th1 = gru_tensor_2d(GRU_FLOAT32, 1, 4, hs);
+        CHECK_OK(gru_forward(layer, &tx1, &tm1, NULL, &ty1, &th1));
+        CHECK(ys[4] == 0 && ys[5] == 0 && ys[6] == 0 && ys[7] == 0);
+        CHECK(ys[0] != 0 && ys[8] != 0 && hs[0] == ys[8]);
+        size_t wsb = 0;
+        CHECK_OK(gru_train_workspace_size(layer, 1, 3, &wsb));
+        void *ws = malloc(wsb);
+        CHECK_ERR(gru_forward_train(layer, &tx1, &tm1, NULL, &ty1, &th1, ws, wsb, NULL),
+                  GRU_ERR_UNSUPPORTED, "zero_output_for_mask");
+        free(ws);
+    }
+    gru_layer_destroy(layer);
+
     CHECK(strcmp(gru_status_name(GRU_ERR_SHAPE), "GRU_ERR_SHAPE") == 0);
     CHECK(strlen(gru_status_str(-1234)) > 0);
 }

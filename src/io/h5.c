@@ -348,12 +348,16 @@ static int collect_cfgs(const cJSON *o, int major, cfglist *l, int depth)
         const cJSON *bw = cJSON_GetObjectItemCaseSensitive(conf, "backward_layer");
         if (!is_gru_class(json_str(fw, "class_name")))
             return GRU_OK;
+        int n0 = l->n;
         int rc = push_cfg(l, fw, major, 0);
-        if (rc < 0)
-            return rc;
-        if (bw && is_gru_class(json_str(bw, "class_name")))
-            return push_cfg(l, bw, major, 0);
-        return push_cfg(l, fw, major, 1);
+        if (rc >= 0)
+            rc = (bw && is_gru_class(json_str(bw, "class_name"))) ? push_cfg(l, bw, major, 0)
+                                                                   : push_cfg(l, fw, major, 1);
+        /* Bidirectional forces zero_output_for_mask = return_sequences on its halves
+         * (tf.keras and Keras 3); the stored configs do not say so. */
+        for (int i = n0; rc >= 0 && i < l->n; i++)
+            l->cfg[i].zero_output_for_mask = l->cfg[i].return_sequences;
+        return rc;
     }
     /* nested model: {"config": {"layers": [...]}} or Keras 2.0 Sequential [...] */
     const cJSON *layers = cJSON_IsArray(conf) ? conf : cJSON_GetObjectItemCaseSensitive(conf, "layers");

@@ -1,6 +1,6 @@
 /* Keras layer configurations as stored in model files (model_config, config.json) ->
  * gru_config. Cleans what is not a layer_gru() argument (Keras 3 "module",
- * "registered_name", "shared_object_id", "seed", "zero_output_for_mask", ...), turns a
+ * "registered_name", "shared_object_id", "seed", ...), turns a
  * Keras 3 DTypePolicy object into its name, translates Keras 1 names (output_dim,
  * inner_activation, init, ...) and CuDNNGRU configurations, and hands the result to
  * gru_config_parse_json(). */
@@ -16,7 +16,7 @@
 static const char *const inference_keys[] = {
     "name", "dtype", "batch_input_shape", "units", "activation", "recurrent_activation",
     "use_bias", "return_sequences", "return_state", "go_backwards", "stateful", "unroll",
-    "reset_after", "implementation", "trainable", NULL};
+    "reset_after", "implementation", "trainable", "zero_output_for_mask", NULL};
 static const char *const training_keys[] = {
     "kernel_initializer", "recurrent_initializer", "bias_initializer", "kernel_regularizer",
     "recurrent_regularizer", "bias_regularizer", "activity_regularizer", "kernel_constraint",

@@ -316,10 +316,6 @@ def test_errors_from_keras_objects(lib):
     cfg["time_major"] = True
     with pytest.raises(LibError, match="time_major: only false"):
         lib_json(lib, json.dumps(cfg))
-    cfg = tf_keras.layers.GRU(3, zero_output_for_mask=True).get_config()
-    assert cfg.get("zero_output_for_mask") is True  # tf_keras writes it only when true
-    with pytest.raises(LibError, match="zero_output_for_mask: only false"):
-        lib_json(lib, json.dumps(cfg))
     cfg = tf_keras.layers.GRU(3, dtype="mixed_float16").get_config()
     with pytest.raises(LibError, match="dtype"):
         lib_json(lib, json.dumps(cfg))
@@ -475,3 +471,17 @@ def make_fixtures():  # pragma: no cover - run by hand to regenerate tests/data/
 
 if __name__ == "__main__":  # pragma: no cover
     make_fixtures()
+
+
+def test_zero_output_for_mask(lib):
+    """zero_output_for_mask (set by Bidirectional): read from tf_keras get_config(),
+    printed back as tf_keras writes it (only when true), and through the R form."""
+    want = tf_keras.layers.GRU(3, zero_output_for_mask=True).get_config()
+    assert want.get("zero_output_for_mask") is True  # tf_keras writes it only when true
+    got = lib_json(lib, json.dumps({"class_name": "GRU", "config": want}))
+    assert_same(got["config"], want)
+    r = lib_json_to_r(lib, json.dumps(want))
+    assert "zero_output_for_mask = TRUE" in r
+    assert lib_r_to_json(lib, r)["config"]["zero_output_for_mask"] is True
+    plain = lib_json(lib, json.dumps(tf_keras.layers.GRU(3).get_config()))
+    assert "zero_output_for_mask" not in plain["config"]

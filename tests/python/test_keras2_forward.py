@@ -263,6 +263,31 @@ def test_mask_patterns(tmp_path, seed, reset_after, go_backwards):
 
 
 @pytest.mark.parametrize("reset_after", [False, True], ids=["reset_after=F", "reset_after=T"])
+def test_zero_output_for_mask(tmp_path, seed, reset_after):
+    """zero_output_for_mask = TRUE (what tf.keras's Bidirectional sets on its halves when
+    return_sequences): masked steps output zeros instead of the previous output, the state
+    is carried as usual. Configured through Keras's own get_config() JSON and the R form."""
+    rng = h.rng_for(seed, "zero_output_for_mask", reset_after)
+    failures = []
+    cases = [(True, False, 6), (True, True, 6), (False, False, 5), (False, True, 5)]
+    for k, (seq, back, T) in enumerate(cases):
+        B, I, H = 12, 3, 4
+        weights = h.random_weights(rng, I, H, reset_after=reset_after)
+        x = random_input(rng, B, T, I)
+        mask = h.mask_patterns(rng, B, T)
+        h0 = rng.normal(0, 0.8, (B, H)).astype(np.float32) if k % 2 else None
+        kw = dict(recurrent_activation="sigmoid", reset_after=reset_after, go_backwards=back,
+                  return_sequences=seq, return_state=True, zero_output_for_mask=True)
+        try:
+            check_case(tmp_path, seed, name=f"zofm{k}", units=H, input_dim=I, B=B, T=T,
+                       layer_kw=kw, weights=weights, x=x, mask=mask, initial_state=h0,
+                       form=["json", "r"][k % 2])
+        except AssertionError as e:
+            failures.append(str(e))
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("reset_after", [False, True], ids=["reset_after=F", "reset_after=T"])
 def test_embedding_mask_zero(tmp_path, seed, reset_after):
     """Embedding(mask_zero=True) feeding the GRU; the CLI gets the embedded vectors and
     the integer token array itself as the mask (nonzero = keep)."""
