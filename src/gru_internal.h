@@ -116,6 +116,11 @@ void gru__gemm_f32(int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
                    const float *B, int64_t ldb, float *C, int64_t ldc, int accumulate);
 void gru__gemm_f64(int64_t M, int64_t N, int64_t K, const double *A, int64_t lda,
                    const double *B, int64_t ldb, double *C, int64_t ldc, int accumulate);
+/* The fast float32 GEMM (src/cpu/gemm.c): C = op(A) · B (+ C when accumulate), op(A) = A
+ * (M x K, row stride lda) or, when trans_a, A^T with A (K x M, row stride lda). */
+void gru__gemm_fast_f32(int trans_a, int64_t M, int64_t N, int64_t K, const float *A,
+                        int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc,
+                        int accumulate);
 
 
 

@@ -69,7 +69,7 @@ static inline REAL SFX(dact)(gru_activation act, REAL v, REAL y)
 /* C (M x N) += A^T · B, with A (K x M, row stride lda) and B (K x N, row stride ldb):
  * the weight-gradient products over all timesteps (K = T*B rows). Rows of A and B are
  * streamed once per block of C, and the block (64 x 256) stays in cache. */
-static void SFX(gemm_tn)(int64_t M, int64_t N, int64_t K, const REAL *A, int64_t lda,
+static inline void SFX(gemm_tn)(int64_t M, int64_t N, int64_t K, const REAL *A, int64_t lda,
                          const REAL *Bm, int64_t ldb, REAL *C, int64_t ldc)
 {
     enum { MB = 64, NB = 256 };
@@ -88,6 +88,29 @@ static void SFX(gemm_tn)(int64_t M, int64_t N, int64_t K, const REAL *A, int64_t
             }
         }
     }
+}
+
+/* The products of training: float32 through the fast GEMM (src/cpu/gemm.c; train_ref.c
+ * defines TRAIN_FAST_GEMM for that instantiation), float64 through the reference ones.
+ * C (M x N) = A (M x K) · B (K x N) (+ C when accumulate). */
+static void SFX(train_gemm)(int64_t M, int64_t N, int64_t K, const REAL *A, int64_t lda,
+                            const REAL *Bm, int64_t ldb, REAL *C, int64_t ldc, int accumulate)
+{
+#ifdef TRAIN_FAST_GEMM
+    gru__gemm_fast_f32(0, M, N, K, A, lda, Bm, ldb, C, ldc, accumulate);
+#else
+    SFX(gru__gemm)(M, N, K, A, lda, Bm, ldb, C, ldc, accumulate);
+#endif
+}
+/* C (M x N) += A^T · B, A (K x M), B (K x N). */
+static void SFX(train_gemm_tn)(int64_t M, int64_t N, int64_t K, const REAL *A, int64_t lda,
+                               const REAL *Bm, int64_t ldb, REAL *C, int64_t ldc)
+{
+#ifdef TRAIN_FAST_GEMM
+    gru__gemm_fast_f32(1, M, N, K, A, lda, Bm, ldb, C, ldc, 1);
+#else
+    SFX(gemm_tn)(M, N, K, A, lda, Bm, ldb, C, ldc);
+#endif
 }
 
 /* dst (N x M) = src (M x N, row stride lds)^T. */
@@ -147,14 +170,14 @@ void SFX(gru__train_forward_ref)(const gru__train_args *a)
             memcpy(xs + (s * B + b) * I, x + (b * T + t) * I, (size_t)I * sizeof(REAL));
     }
     if (hdr->xdrop == 0) {
-        SFX(gru__gemm)(T * B, H3, I, xs, I, K, H3, pre, H3, 0);
+        SFX(train_gemm)(T * B, H3, I, xs, I, K, H3, pre, H3, 0);
     } else if (hdr->xdrop == 1) {
         SFX(rows_times_mask)(T * B, B, I, xs, mx, big);
-        SFX(gru__gemm)(T * B, H3, I, big, I, K, H3, pre, H3, 0);
+        SFX(train_gemm)(T * B, H3, I, big, I, K, H3, pre, H3, 0);
     } else {
         for (int g = 0; g < 3; g++) {
             SFX(rows_times_mask)(T * B, B, I, xs, mx + g * B * I, big);
-            SFX(gru__gemm)(T * B, H, I, big, I, K + g * H, H3, pre + g * H, H3, 0);
+            SFX(train_gemm)(T * B, H, I, big, I, K + g * H, H3, pre + g * H, H3, 0);
         }
     }
     if (bias)
@@ -178,11 +201,11 @@ void SFX(gru__train_forward_ref)(const gru__train_args *a)
 
         /* recurrent products of the z and r gates (and of h when reset_after) */
         if (!hdrop) {
-            SFX(gru__gemm)(B, c->reset_after ? H3 : 2 * H, H, h, H, U, H3, hr, H3, 0);
+            SFX(train_gemm)(B, c->reset_after ? H3 : 2 * H, H, h, H, U, H3, hr, H3, 0);
         } else {
             for (int g = 0; g < (c->reset_after ? 3 : 2); g++) {
                 SFX(rows_times_mask)(B, B, H, h, mh + g * BH, hm);
-                SFX(gru__gemm)(B, H, H, hm, H, U + g * H, H3, hr + g * H, H3, 0);
+                SFX(train_gemm)(B, H, H, hm, H, U + g * H, H3, hr + g * H, H3, 0);
             }
         }
         for (int64_t b = 0; b < B; b++) {
@@ -212,7 +235,7 @@ void SFX(gru__train_forward_ref)(const gru__train_args *a)
             }
         }
         if (!c->reset_after) {
-            SFX(gru__gemm)(B, H, H, C, H, U + 2 * H, H3, hr + 2 * H, H3, 0);
+            SFX(train_gemm)(B, H, H, C, H, U + 2 * H, H3, hr + 2 * H, H3, 0);
             for (int64_t b = 0; b < B; b++)
                 for (int64_t j = 0; j < H; j++)
                     P[b * H3 + 2 * H + j] += hr[b * H3 + 2 * H + j];
@@ -336,7 +359,7 @@ void SFX(gru__train_backward_ref)(const gru__train_args *a)
         }
         if (!c->reset_after) {
             /* dq = da_h · U_h^T; dr = dq * (h*mh_h); dh += dq * r * mh_h */
-            SFX(gru__gemm)(B, H, H, G + 2 * H, H3, UT + 2 * H * H, H, hm, H, 0);
+            SFX(train_gemm)(B, H, H, G + 2 * H, H3, UT + 2 * H * H, H, hm, H, 0);
             for (int64_t b = 0; b < B; b++) {
                 if (mask && !mask[b * T + t])
                     continue;
@@ -354,10 +377,10 @@ void SFX(gru__train_backward_ref)(const gru__train_args *a)
         /* recurrent paths through the products: dh += (GR_g · U_g^T) * mh_g */
         const int ng = c->reset_after ? 3 : 2;
         if (!hdrop) {
-            SFX(gru__gemm)(B, H, ng * H, GR, H3, UT, H, dt, H, 1);
+            SFX(train_gemm)(B, H, ng * H, GR, H3, UT, H, dt, H, 1);
         } else {
             for (int g = 0; g < ng; g++) {
-                SFX(gru__gemm)(B, H, H, GR + g * H, H3, UT + g * H * H, H, hm, H, 0);
+                SFX(train_gemm)(B, H, H, GR + g * H, H3, UT + g * H * H, H, hm, H, 0);
                 const REAL *m = mh + g * BH;
                 for (int64_t i = 0; i < BH; i++)
                     dt[i] += hm[i] * m[i];
@@ -383,14 +406,14 @@ void SFX(gru__train_backward_ref)(const gru__train_args *a)
     if (weights && a->dk) {
         REAL *dK = a->dk;
         if (hdr->xdrop == 0) {
-            SFX(gemm_tn)(I, H3, TB, xs, I, dg, H3, dK, H3);
+            SFX(train_gemm_tn)(I, H3, TB, xs, I, dg, H3, dK, H3);
         } else if (hdr->xdrop == 1) {
             SFX(rows_times_mask)(TB, B, I, xs, mx, big);
-            SFX(gemm_tn)(I, H3, TB, big, I, dg, H3, dK, H3);
+            SFX(train_gemm_tn)(I, H3, TB, big, I, dg, H3, dK, H3);
         } else {
             for (int g = 0; g < 3; g++) {
                 SFX(rows_times_mask)(TB, B, I, xs, mx + g * B * I, big);
-                SFX(gemm_tn)(I, H, TB, big, I, dg + g * H, H3, dK + g * H, H3);
+                SFX(train_gemm_tn)(I, H, TB, big, I, dg + g * H, H3, dK + g * H, H3);
             }
         }
     }
@@ -398,15 +421,15 @@ void SFX(gru__train_backward_ref)(const gru__train_args *a)
         REAL *dU = a->drk;
         const int ng = c->reset_after ? 3 : 2; /* blocks whose input is the (masked) h */
         if (!hdrop) {
-            SFX(gemm_tn)(H, ng * H, TB, hs, H, dgr, H3, dU, H3);
+            SFX(train_gemm_tn)(H, ng * H, TB, hs, H, dgr, H3, dU, H3);
         } else {
             for (int g = 0; g < ng; g++) {
                 SFX(rows_times_mask)(TB, B, H, hs, mh + g * BH, big);
-                SFX(gemm_tn)(H, H, TB, big, H, dgr + g * H, H3, dU + g * H, H3);
+                SFX(train_gemm_tn)(H, H, TB, big, H, dgr + g * H, H3, dU + g * H, H3);
             }
         }
         if (!c->reset_after) /* the h block's input is q = r*(h*mh_h) */
-            SFX(gemm_tn)(H, H, TB, cc, H, dg + 2 * H, H3, dU + 2 * H, H3);
+            SFX(train_gemm_tn)(H, H, TB, cc, H, dg + 2 * H, H3, dU + 2 * H, H3);
     }
     if (weights && a->db && L->bias) {
         REAL *db = a->db;
@@ -423,13 +446,13 @@ void SFX(gru__train_backward_ref)(const gru__train_args *a)
     if (a->dx) {
         REAL *dx = a->dx;
         if (hdr->xdrop != 3) {
-            SFX(gru__gemm)(TB, I, H3, dg, H3, KT, I, dxs, I, 0);
+            SFX(train_gemm)(TB, I, H3, dg, H3, KT, I, dxs, I, 0);
             if (hdr->xdrop == 1)
                 SFX(rows_times_mask)(TB, B, I, dxs, mx, dxs);
         } else {
             memset(dxs, 0, (size_t)(TB * I) * sizeof(REAL));
             for (int g = 0; g < 3; g++) {
-                SFX(gru__gemm)(TB, I, H, dg + g * H, H3, KT + g * H * I, I, big, I, 0);
+                SFX(train_gemm)(TB, I, H, dg + g * H, H3, KT + g * H * I, I, big, I, 0);
                 const REAL *m = mx + g * B * I;
                 for (int64_t row = 0; row < TB; row++)
                     for (int64_t j = 0; j < I; j++)

@@ -11,7 +11,9 @@ static inline double train_erf_f64(double x) { return erf(x); }
 
 #define REAL float
 #define SFX(name) name##_f32
+#define TRAIN_FAST_GEMM 1 /* float32 products through gru__gemm_fast_f32 */
 #include "train_body.h"
+#undef TRAIN_FAST_GEMM
 #undef REAL
 #undef SFX
 

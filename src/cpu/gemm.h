@@ -1,0 +1,26 @@
+/* The fast float32 GEMM's variants (src/cpu/gemm.c picks one at run time; tests call
+ * each). C (M x N, row stride ldc) = op(A) · B (+ C when accumulate), B (K x N, row
+ * stride ldb); op(A) = A (M x K, row stride lda) when trans_a is 0, A^T with A (K x M,
+ * row stride lda) when trans_a is 1. */
+#ifndef GRU_CPU_GEMM_H
+#define GRU_CPU_GEMM_H
+#include <stdint.h>
+
+typedef void (*gru__gemm_fast_fn)(int trans_a, int64_t M, int64_t N, int64_t K, const float *A,
+                                  int64_t lda, const float *B, int64_t ldb, float *C,
+                                  int64_t ldc, int accumulate);
+void gru__gemm_generic_f32(int trans_a, int64_t M, int64_t N, int64_t K, const float *A,
+                           int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc,
+                           int accumulate);
+#if defined(GRU_HAVE_X86_KERNELS)
+void gru__gemm_avx2_f32(int trans_a, int64_t M, int64_t N, int64_t K, const float *A,
+                        int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc,
+                        int accumulate);
+void gru__gemm_avx512_f32(int trans_a, int64_t M, int64_t N, int64_t K, const float *A,
+                          int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc,
+                          int accumulate);
+#endif
+/* The variant named "ref", "generic", "avx2" or "avx512" if this build and CPU have it,
+ * else NULL. */
+gru__gemm_fast_fn gru__gemm_variant_f32(const char *name);
+#endif
