@@ -1175,7 +1175,7 @@ static void test_json_errors(void)
         {"\"trainable\": 1", "trainable"},
         {"\"time_major\": true", "time_major: only false is supported"},
         {"\"time_major\": 0", "time_major: expected TRUE or FALSE"},
-        {"\"zero_output_for_mask\": true", "zero_output_for_mask: only false is supported"},
+        {"\"zero_output_for_mask\": 1", "zero_output_for_mask: expected TRUE or FALSE"},
         {"\"use_cudnn\": \"yes\"", "use_cudnn: expected \"auto\", true or false"},
         {"\"kernel_initializer\": null", "kernel_initializer: expected an initializer"},
         {"\"kernel_initializer\": 3", "kernel_initializer: expected an initializer"},

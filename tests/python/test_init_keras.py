@@ -48,6 +48,8 @@ class GruInitializer(ctypes.Structure):
 
 
 def _find_lib() -> Path | None:
+    if os.environ.get("GRU_NO_CTYPES"):
+        return None  # sanitizer build: its libgru.so cannot be loaded into Python
     cands = []
     if os.environ.get("GRU_LIB"):
         cands.append(Path(os.environ["GRU_LIB"]))

@@ -102,6 +102,8 @@ def load_lib():
     ctypes; pytest.skip when it cannot be loaded."""
     import pytest
     import sys
+    if os.environ.get("GRU_NO_CTYPES"):
+        pytest.skip("sanitizer build: its libgru.so cannot be loaded into Python")
     path = os.environ.get("GRU_LIB") or str(Path(h.gru_bin()).parent / "libgru.so")
     if not Path(path).is_file():
         pytest.skip(f"{path} not built")
