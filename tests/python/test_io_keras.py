@@ -489,3 +489,30 @@ def test_keras3_files(k3, gru_bin, tmp_path):
     cfg = ('units = 3, reset_after = FALSE, recurrent_activation = "hard_sigmoid_keras3", '
            'return_sequences = TRUE')
     close(forward(gru_bin, tmp_path, wp, lin, layer="gru_1", config=cfg), lout, "weights.h5 gru_1")
+
+
+def test_keras3_bidirectional_mask(k3, gru_bin, tmp_path):
+    """Keras 3 .keras file: Embedding(mask_zero) -> Bidirectional(GRU(return_sequences));
+    Bidirectional forces zero_output_for_mask on its halves, so masked steps output zeros."""
+    L = k3.layers
+    k3.utils.set_random_seed(5)
+    model = k3.Sequential([
+        k3.Input((8,)), L.Embedding(20, 4, mask_zero=True),
+        L.Bidirectional(L.GRU(3, return_sequences=True, bias_initializer="random_normal")),
+        L.Dense(1)])
+    x = np.random.default_rng(6).integers(1, 20, size=(3, 8)).astype(np.int32)
+    x[0, :3] = 0
+    x[1, 5:] = 0
+    x[2, 4] = 0
+    kp = tmp_path / "bi.keras"
+    model.save(kp)
+    bi = model.layers[1]
+    out = k3.Model(model.inputs, [model.layers[0].output, bi.output])(x)
+    lin, lout = np.asarray(out[0], dtype=np.float32), np.asarray(out[1])
+    mask = (x != 0).astype(np.uint8)
+    H = bi.forward_layer.units
+    yf = forward(gru_bin, tmp_path, kp, lin, layer=bi.forward_layer.name, mask=mask)
+    yb = forward(gru_bin, tmp_path, kp, lin, layer=bi.backward_layer.name, mask=mask)
+    close(yf, lout[..., :H], "forward half")
+    close(yb[:, ::-1], lout[..., H:], "backward half")
+    assert (yf[0, :3] == 0).all() and (yf[1, 5:] == 0).all()
