@@ -488,7 +488,8 @@ def test_keras3_files(k3, gru_bin, tmp_path):
     lin, lout = (np.asarray(a) for a in probe(x))
     cfg = ('units = 3, reset_after = FALSE, recurrent_activation = "hard_sigmoid_keras3", '
            'return_sequences = TRUE')
-    close(forward(gru_bin, tmp_path, wp, lin, layer="gru_1", config=cfg), lout, "weights.h5 gru_1")
+    close(forward(gru_bin, tmp_path, wp, lin, layer=g1.name, config=cfg), lout,
+          "weights.h5 " + g1.name)
 
 
 def test_keras3_bidirectional_mask(k3, gru_bin, tmp_path):
