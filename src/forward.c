@@ -39,39 +39,40 @@ size_t gru__fwd_ws_bytes(const gru_layer *layer, int64_t B, int64_t T)
     return lay.total;
 }
 
-/* mask (B, T) of any supported dtype -> 0/1 bytes. */
-static void convert_mask(const gru_tensor *m, int64_t n, uint8_t *out)
+/* The mask rule of every entry point: element i of a mask of any supported dtype is
+ * "keep" when nonzero (float16: any bit but the sign; NaN counts as nonzero). */
+int gru__mask_keep(const gru_tensor *m, int64_t i)
 {
     const void *d = m->data;
-    for (int64_t i = 0; i < n; i++) {
-        int keep;
-        switch (m->dtype) {
-        case GRU_FLOAT32: keep = ((const float *)d)[i] != 0.0f; break;
-        case GRU_FLOAT64: keep = ((const double *)d)[i] != 0.0; break;
-        case GRU_FLOAT16: keep = (((const uint16_t *)d)[i] & 0x7fff) != 0; break;
-        case GRU_BOOL:
-        case GRU_INT8:
-        case GRU_UINT8: keep = ((const uint8_t *)d)[i] != 0; break;
-        case GRU_INT16:
-        case GRU_UINT16: keep = ((const uint16_t *)d)[i] != 0; break;
-        case GRU_INT32:
-        case GRU_UINT32: keep = ((const uint32_t *)d)[i] != 0; break;
-        default: keep = ((const uint64_t *)d)[i] != 0; break;
-        }
-        out[i] = (uint8_t)keep;
+    switch (m->dtype) {
+    case GRU_FLOAT32: return ((const float *)d)[i] != 0.0f;
+    case GRU_FLOAT64: return ((const double *)d)[i] != 0.0;
+    case GRU_FLOAT16: return (((const uint16_t *)d)[i] & 0x7fff) != 0;
+    case GRU_BOOL:
+    case GRU_INT8:
+    case GRU_UINT8: return ((const uint8_t *)d)[i] != 0;
+    case GRU_INT16:
+    case GRU_UINT16: return ((const uint16_t *)d)[i] != 0;
+    case GRU_INT32:
+    case GRU_UINT32: return ((const uint32_t *)d)[i] != 0;
+    default: return ((const uint64_t *)d)[i] != 0;
     }
 }
 
-/* On failure, zero-fill whichever outputs have a valid shape, so that nothing
- * half-written can be mistaken for a result. */
-static int fail_clear(int rc, const gru_layer *layer, gru_tensor *output, gru_tensor *state)
+void gru__convert_mask(const gru_tensor *m, int64_t n, uint8_t *out)
 {
-    gru_tensor *outs[2] = {output, state};
+    for (int64_t i = 0; i < n; i++)
+        out[i] = (uint8_t)gru__mask_keep(m, i);
+}
+
+int gru__fail_clear(int rc, const gru_layer *layer, gru_tensor *t1, gru_tensor *t2)
+{
+    gru_tensor *outs[2] = {t1, t2};
     for (int i = 0; i < 2; i++) {
         gru_tensor *t = outs[i];
         if (!t || !t->data || t->dtype != layer->cfg.dtype)
             continue;
-        int64_t n = gru_tensor_numel(t);
+        int64_t n = gru_tensor_numel(t); /* -1 for a bad ndim or shape */
         if (n > 0 && (uint64_t)n <= SIZE_MAX / layer->esize)
             memset(t->data, 0, (size_t)n * layer->esize);
     }
@@ -90,11 +91,11 @@ int gru_forward(gru_layer *layer, const gru_tensor *x, const gru_tensor *mask,
 
     /* x (B, T, I) */
     if (!x)
-        return fail_clear(gru__error(GRU_ERR_NULL, "x: is NULL"), layer, output, state);
+        return gru__fail_clear(gru__error(GRU_ERR_NULL, "x: is NULL"), layer, output, state);
     if (x->ndim != 3) {
         gru__shape_str(shp, sizeof shp, x->ndim >= 0 && x->ndim <= GRU_MAX_DIMS ? x->ndim : 0,
                        x->shape);
-        return fail_clear(gru__error(GRU_ERR_SHAPE,
+        return gru__fail_clear(gru__error(GRU_ERR_SHAPE,
                                      "x: expected a 3-D input (B, T, I) = (batch, timesteps, "
                                      "%lld), got %d dimensions %s",
                                      (long long)layer->I, x->ndim, shp),
@@ -106,23 +107,23 @@ int gru_forward(gru_layer *layer, const gru_tensor *x, const gru_tensor *mask,
     if (c->batch_size > 0)
         xs[0] = c->batch_size;
     if ((rc = gru__check_tensor(x, "x", dt, 3, xs)))
-        return fail_clear(rc, layer, output, state);
+        return gru__fail_clear(rc, layer, output, state);
     const int64_t B = x->shape[0], T = x->shape[1], H = layer->H;
 
     if (mask) {
         int64_t ms[2] = {B, T};
         if (gru_dtype_size(mask->dtype) == 0)
-            return fail_clear(gru__error(GRU_ERR_SHAPE, "mask: unsupported dtype %d",
+            return gru__fail_clear(gru__error(GRU_ERR_SHAPE, "mask: unsupported dtype %d",
                                          (int)mask->dtype),
                               layer, output, state);
         if ((rc = gru__check_tensor(mask, "mask", GRU_DTYPE_INVALID, 2, ms)))
-            return fail_clear(rc, layer, output, state);
+            return gru__fail_clear(rc, layer, output, state);
     }
     int64_t hs[2] = {B, H};
     if (initial_state && (rc = gru__check_tensor(initial_state, "initial_state", dt, 2, hs)))
-        return fail_clear(rc, layer, output, state);
+        return gru__fail_clear(rc, layer, output, state);
     if (!output)
-        return fail_clear(gru__error(GRU_ERR_NULL, "output: is NULL"), layer, output, state);
+        return gru__fail_clear(gru__error(GRU_ERR_NULL, "output: is NULL"), layer, output, state);
     if (c->return_sequences) {
         int64_t os[3] = {B, T, H};
         rc = gru__check_tensor(output, "output (return_sequences = TRUE)", dt, 3, os);
@@ -130,17 +131,17 @@ int gru_forward(gru_layer *layer, const gru_tensor *x, const gru_tensor *mask,
         rc = gru__check_tensor(output, "output (return_sequences = FALSE)", dt, 2, hs);
     }
     if (rc)
-        return fail_clear(rc, layer, output, state);
+        return gru__fail_clear(rc, layer, output, state);
     if (c->return_state && !state)
-        return fail_clear(gru__error(GRU_ERR_NULL,
+        return gru__fail_clear(gru__error(GRU_ERR_NULL,
                                      "state: is NULL, but return_state = TRUE needs (%lld, %lld)",
                                      (long long)B, (long long)H),
                           layer, output, state);
     if (state && (rc = gru__check_tensor(state, "state", dt, 2, hs)))
-        return fail_clear(rc, layer, output, state);
+        return gru__fail_clear(rc, layer, output, state);
 
     if ((rc = gru_layer_reserve(layer, B, T)))
-        return fail_clear(rc, layer, output, state);
+        return gru__fail_clear(rc, layer, output, state);
 
     gru__fwd_layout lay;
     gru__fwd_layout_get(layer, B, T, &lay);
@@ -148,7 +149,7 @@ int gru_forward(gru_layer *layer, const gru_tensor *x, const gru_tensor *mask,
     uint8_t *m8 = NULL;
     if (mask) {
         m8 = (uint8_t *)(ws + lay.mask);
-        convert_mask(mask, B * T, m8);
+        gru__convert_mask(mask, B * T, m8);
     }
     const void *h0 = initial_state ? initial_state->data : (c->stateful ? layer->states : NULL);
 

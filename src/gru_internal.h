@@ -102,6 +102,13 @@ typedef struct gru__fwd_layout {
 void gru__fwd_layout_get(const gru_layer *layer, int64_t B, int64_t T, gru__fwd_layout *lay);
 size_t gru__fwd_ws_bytes(const gru_layer *layer, int64_t B, int64_t T);
 
+/* Shared by the entry points (src/forward.c): the mask rule (nonzero = keep) for any
+ * mask dtype, its conversion to 0/1 bytes, and the failure path that zero-fills the
+ * outputs whose dtype and shape are usable so that nothing half-written looks valid. */
+int gru__mask_keep(const gru_tensor *m, int64_t i);
+void gru__convert_mask(const gru_tensor *m, int64_t n, uint8_t *out);
+int gru__fail_clear(int rc, const gru_layer *layer, gru_tensor *t1, gru_tensor *t2);
+
 /* A whole-sequence forward kernel. It leaves the final state in the workspace's h. */
 typedef void (*gru__fwd_fn)(const gru__fwd_args *a);
 /* The kernel to use for this layer and these sizes (src/cpu/dispatch.c): the fastest

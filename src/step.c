@@ -67,24 +67,6 @@ int gru_stream_begin(gru_layer *layer, int64_t B, const gru_tensor *h0)
     return GRU_OK;
 }
 
-static int mask_keep(const gru_tensor *m, int64_t i)
-{
-    const void *d = m->data;
-    switch (m->dtype) {
-    case GRU_FLOAT32: return ((const float *)d)[i] != 0.0f;
-    case GRU_FLOAT64: return ((const double *)d)[i] != 0.0;
-    case GRU_FLOAT16: return (((const uint16_t *)d)[i] & 0x7fff) != 0;
-    case GRU_BOOL:
-    case GRU_INT8:
-    case GRU_UINT8: return ((const uint8_t *)d)[i] != 0;
-    case GRU_INT16:
-    case GRU_UINT16: return ((const uint16_t *)d)[i] != 0;
-    case GRU_INT32:
-    case GRU_UINT32: return ((const uint32_t *)d)[i] != 0;
-    default: return ((const uint64_t *)d)[i] != 0;
-    }
-}
-
 static int step_fail(int rc, const gru_layer *layer, gru_tensor *y_t)
 {
     if (y_t && y_t->data && y_t->dtype == layer->cfg.dtype && y_t->ndim == 2 &&
@@ -125,7 +107,7 @@ int gru_step(gru_layer *layer, const gru_tensor *x_t, const gru_tensor *mask_t,
     if (mask_t) {
         m8 = (uint8_t *)(ws + lay.mask);
         for (int64_t b = 0; b < B; b++)
-            m8[b] = (uint8_t)mask_keep(mask_t, b);
+            m8[b] = (uint8_t)gru__mask_keep(mask_t, b);
     }
     gru__fwd_args a = {
         .layer = layer, .B = B, .T = 1, .x = x_t->data, .mask = m8, .h0 = s->h,

@@ -78,46 +78,6 @@ int gru_train_workspace_size(const gru_layer *layer, int64_t B, int64_t T, size_
     return GRU_OK;
 }
 
-/* mask (B, T) of any supported dtype -> 0/1 bytes (same rule as gru_forward). */
-static void convert_mask(const gru_tensor *m, int64_t n, uint8_t *out)
-{
-    const void *d = m->data;
-    for (int64_t i = 0; i < n; i++) {
-        int keep;
-        switch (m->dtype) {
-        case GRU_FLOAT32: keep = ((const float *)d)[i] != 0.0f; break;
-        case GRU_FLOAT64: keep = ((const double *)d)[i] != 0.0; break;
-        case GRU_FLOAT16: keep = (((const uint16_t *)d)[i] & 0x7fff) != 0; break;
-        case GRU_BOOL:
-        case GRU_INT8:
-        case GRU_UINT8: keep = ((const uint8_t *)d)[i] != 0; break;
-        case GRU_INT16:
-        case GRU_UINT16: keep = ((const uint16_t *)d)[i] != 0; break;
-        case GRU_INT32:
-        case GRU_UINT32: keep = ((const uint32_t *)d)[i] != 0; break;
-        default: keep = ((const uint64_t *)d)[i] != 0; break;
-        }
-        out[i] = (uint8_t)keep;
-    }
-}
-
-/* Zero-fill each tensor whose dtype and data are usable, so that nothing half-written
- * can be mistaken for a result. */
-static int fail_clear(int rc, const gru_layer *layer, gru_tensor *t1, gru_tensor *t2)
-{
-    gru_tensor *ts[2] = {t1, t2};
-    for (int i = 0; i < 2; i++) {
-        gru_tensor *t = ts[i];
-        if (!t || !t->data || t->dtype != layer->cfg.dtype || t->ndim < 0 ||
-            t->ndim > GRU_MAX_DIMS)
-            continue;
-        int64_t n = gru_tensor_numel(t);
-        if (n > 0 && (uint64_t)n <= SIZE_MAX / layer->esize)
-            memset(t->data, 0, (size_t)n * layer->esize);
-    }
-    return rc;
-}
-
 static bool rate_active(double rate) { return rate > 0.0 && rate < 1.0; }
 
 /* Fill n multipliers at dst (layer dtype): 1/(1-rate) where u >= rate, else 0. */
@@ -206,16 +166,16 @@ int gru_forward_train(gru_layer *layer, const gru_tensor *x, const gru_tensor *m
         ((gru__train_hdr *)workspace)->magic = 0;
 
     if (c->zero_output_for_mask && mask)
-        return fail_clear(gru__error(GRU_ERR_UNSUPPORTED,
+        return gru__fail_clear(gru__error(GRU_ERR_UNSUPPORTED,
                                      "zero_output_for_mask: TRUE with a mask is supported for "
                                      "inference only (gru_forward), not for training"),
                           layer, output, state);
     if (!x)
-        return fail_clear(gru__error(GRU_ERR_NULL, "x: is NULL"), layer, output, state);
+        return gru__fail_clear(gru__error(GRU_ERR_NULL, "x: is NULL"), layer, output, state);
     if (x->ndim != 3) {
         gru__shape_str(shp, sizeof shp, x->ndim >= 0 && x->ndim <= GRU_MAX_DIMS ? x->ndim : 0,
                        x->shape);
-        return fail_clear(gru__error(GRU_ERR_SHAPE,
+        return gru__fail_clear(gru__error(GRU_ERR_SHAPE,
                                      "x: expected a 3-D input (B, T, I) = (batch, timesteps, "
                                      "%lld), got %d dimensions %s",
                                      (long long)I, x->ndim, shp),
@@ -227,23 +187,23 @@ int gru_forward_train(gru_layer *layer, const gru_tensor *x, const gru_tensor *m
     if (c->batch_size > 0)
         xs[0] = c->batch_size;
     if ((rc = gru__check_tensor(x, "x", dt, 3, xs)))
-        return fail_clear(rc, layer, output, state);
+        return gru__fail_clear(rc, layer, output, state);
     const int64_t B = x->shape[0], T = x->shape[1];
 
     if (mask) {
         int64_t ms[2] = {B, T};
         if (gru_dtype_size(mask->dtype) == 0)
-            return fail_clear(gru__error(GRU_ERR_SHAPE, "mask: unsupported dtype %d",
+            return gru__fail_clear(gru__error(GRU_ERR_SHAPE, "mask: unsupported dtype %d",
                                          (int)mask->dtype),
                               layer, output, state);
         if ((rc = gru__check_tensor(mask, "mask", GRU_DTYPE_INVALID, 2, ms)))
-            return fail_clear(rc, layer, output, state);
+            return gru__fail_clear(rc, layer, output, state);
     }
     int64_t hs[2] = {B, H};
     if (initial_state && (rc = gru__check_tensor(initial_state, "initial_state", dt, 2, hs)))
-        return fail_clear(rc, layer, output, state);
+        return gru__fail_clear(rc, layer, output, state);
     if (!output)
-        return fail_clear(gru__error(GRU_ERR_NULL, "output: is NULL"), layer, output, state);
+        return gru__fail_clear(gru__error(GRU_ERR_NULL, "output: is NULL"), layer, output, state);
     if (c->return_sequences) {
         int64_t os[3] = {B, T, H};
         rc = gru__check_tensor(output, "output (return_sequences = TRUE)", dt, 3, os);
@@ -251,33 +211,33 @@ int gru_forward_train(gru_layer *layer, const gru_tensor *x, const gru_tensor *m
         rc = gru__check_tensor(output, "output (return_sequences = FALSE)", dt, 2, hs);
     }
     if (rc)
-        return fail_clear(rc, layer, output, state);
+        return gru__fail_clear(rc, layer, output, state);
     if (c->return_state && !state)
-        return fail_clear(gru__error(GRU_ERR_NULL,
+        return gru__fail_clear(gru__error(GRU_ERR_NULL,
                                      "state: is NULL, but return_state = TRUE needs (%lld, %lld)",
                                      (long long)B, (long long)H),
                           layer, output, state);
     if (state && (rc = gru__check_tensor(state, "state", dt, 2, hs)))
-        return fail_clear(rc, layer, output, state);
+        return gru__fail_clear(rc, layer, output, state);
     if (masks && masks->input) {
         int64_t s3[3] = {3, B, I};
         if ((rc = gru__check_tensor(masks->input, "masks->input", dt, 3, s3)))
-            return fail_clear(rc, layer, output, state);
+            return gru__fail_clear(rc, layer, output, state);
     }
     if (masks && masks->recurrent) {
         int64_t s3[3] = {3, B, H};
         if ((rc = gru__check_tensor(masks->recurrent, "masks->recurrent", dt, 3, s3)))
-            return fail_clear(rc, layer, output, state);
+            return gru__fail_clear(rc, layer, output, state);
     }
     gru__train_layout lay;
     gru__train_layout_get(layer, B, T, &lay);
     if (lay.total == SIZE_MAX)
-        return fail_clear(gru__error(GRU_ERR_ARG, "B = %lld, T = %lld: the training "
+        return gru__fail_clear(gru__error(GRU_ERR_ARG, "B = %lld, T = %lld: the training "
                                                   "workspace size overflows",
                                      (long long)B, (long long)T),
                           layer, output, state);
     if ((rc = check_workspace(workspace, workspace_bytes, lay.total, B, T)))
-        return fail_clear(rc, layer, output, state);
+        return gru__fail_clear(rc, layer, output, state);
 
     /* Lay out the workspace: header, mask, first kept step, dropout multipliers. */
     char *ws = workspace;
@@ -289,7 +249,7 @@ int gru_forward_train(gru_layer *layer, const gru_tensor *x, const gru_tensor *m
     uint8_t *m8 = (uint8_t *)(ws + lay.mask);
     int64_t *first = (int64_t *)(ws + lay.first);
     if (mask) {
-        convert_mask(mask, B * T, m8);
+        gru__convert_mask(mask, B * T, m8);
         hdr->has_mask = 1;
     }
     for (int64_t b = 0; b < B; b++) {
@@ -426,12 +386,12 @@ int gru_backward(gru_layer *layer, void *workspace, size_t workspace_bytes,
     int rc;
     const gru__train_hdr *hdr = filled_header(layer, workspace, workspace_bytes, &lay, &rc);
     if (!hdr)
-        return fail_clear(rc, layer, dx, dh0);
+        return gru__fail_clear(rc, layer, dx, dh0);
     const int64_t B = hdr->B, T = hdr->T;
     int64_t hs[2] = {B, H};
 
     if (flags & ~GRU_GRAD_OVERWRITE)
-        return fail_clear(gru__error(GRU_ERR_ARG, "flags: unknown bits 0x%x (accepted: "
+        return gru__fail_clear(gru__error(GRU_ERR_ARG, "flags: unknown bits 0x%x (accepted: "
                                                   "GRU_GRAD_OVERWRITE)",
                                      flags & ~GRU_GRAD_OVERWRITE),
                           layer, dx, dh0);
@@ -443,36 +403,36 @@ int gru_backward(gru_layer *layer, void *workspace, size_t workspace_bytes,
             rc = gru__check_tensor(dy, "dy (return_sequences = FALSE)", dt, 2, hs);
         }
         if (rc)
-            return fail_clear(rc, layer, dx, dh0);
+            return gru__fail_clear(rc, layer, dx, dh0);
     }
     if (dy_state) {
         if (!c->return_state)
-            return fail_clear(gru__error(GRU_ERR_ARG, "dy_state: given, but the layer has "
+            return gru__fail_clear(gru__error(GRU_ERR_ARG, "dy_state: given, but the layer has "
                                                       "return_state = FALSE (no state output)"),
                               layer, dx, dh0);
         if ((rc = gru__check_tensor(dy_state, "dy_state", dt, 2, hs)))
-            return fail_clear(rc, layer, dx, dh0);
+            return gru__fail_clear(rc, layer, dx, dh0);
     }
     if (dx) {
         int64_t xs[3] = {B, T, I};
         if ((rc = gru__check_tensor(dx, "dx", dt, 3, xs)))
-            return fail_clear(rc, layer, dx, dh0);
+            return gru__fail_clear(rc, layer, dx, dh0);
     }
     if (dh0 && (rc = gru__check_tensor(dh0, "dh0", dt, 2, hs)))
-        return fail_clear(rc, layer, dx, dh0);
+        return gru__fail_clear(rc, layer, dx, dh0);
 
     void *dk = NULL, *drk = NULL, *db = NULL;
     if (grads && c->trainable) {
         int64_t ks[2] = {I, 3 * H}, rs[2] = {H, 3 * H}, bs[2] = {2, 3 * H};
         if (grads->kernel && (rc = gru__check_tensor(grads->kernel, "grads->kernel", dt, 2, ks)))
-            return fail_clear(rc, layer, dx, dh0);
+            return gru__fail_clear(rc, layer, dx, dh0);
         if (grads->recurrent_kernel &&
             (rc = gru__check_tensor(grads->recurrent_kernel, "grads->recurrent_kernel", dt, 2,
                                     rs)))
-            return fail_clear(rc, layer, dx, dh0);
+            return gru__fail_clear(rc, layer, dx, dh0);
         if (grads->bias) {
             if (!c->use_bias)
-                return fail_clear(gru__error(GRU_ERR_ARG, "grads->bias: must be NULL when "
+                return gru__fail_clear(gru__error(GRU_ERR_ARG, "grads->bias: must be NULL when "
                                                           "use_bias = FALSE"),
                                   layer, dx, dh0);
             rc = c->reset_after
@@ -481,7 +441,7 @@ int gru_backward(gru_layer *layer, void *workspace, size_t workspace_bytes,
                      : gru__check_tensor(grads->bias, "grads->bias (reset_after = FALSE)", dt,
                                          1, bs + 1);
             if (rc)
-                return fail_clear(rc, layer, dx, dh0);
+                return gru__fail_clear(rc, layer, dx, dh0);
         }
         dk = grads->kernel ? grads->kernel->data : NULL;
         drk = grads->recurrent_kernel ? grads->recurrent_kernel->data : NULL;
