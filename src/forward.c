@@ -79,11 +79,14 @@ int gru__fail_clear(int rc, const gru_layer *layer, gru_tensor *t1, gru_tensor *
     return rc;
 }
 
-int gru_forward(gru_layer *layer, const gru_tensor *x, const gru_tensor *mask,
-                const gru_tensor *initial_state, gru_tensor *output, gru_tensor *state)
+/* Check the arguments of a whole-sequence call (gru_forward, gru_forward_train): x (B, T, I)
+ * in the layer's dtype (B and T fixed by the config when it fixes them), mask (B, T) of a
+ * mask dtype, initial_state (B, H), output (B, T, H) or (B, H), state (B, H) (required
+ * with return_state). Sets *B_out and *T_out on success. */
+int gru__check_sequence_args(const gru_layer *layer, const gru_tensor *x, const gru_tensor *mask,
+                             const gru_tensor *initial_state, const gru_tensor *output,
+                             const gru_tensor *state, int64_t *B_out, int64_t *T_out)
 {
-    if (!layer)
-        return gru__error(GRU_ERR_NULL, "layer: is NULL");
     const gru_config *c = &layer->cfg;
     const gru_dtype dt = c->dtype;
     int rc;
@@ -91,15 +94,14 @@ int gru_forward(gru_layer *layer, const gru_tensor *x, const gru_tensor *mask,
 
     /* x (B, T, I) */
     if (!x)
-        return gru__fail_clear(gru__error(GRU_ERR_NULL, "x: is NULL"), layer, output, state);
+        return gru__error(GRU_ERR_NULL, "x: is NULL");
     if (x->ndim != 3) {
         gru__shape_str(shp, sizeof shp, x->ndim >= 0 && x->ndim <= GRU_MAX_DIMS ? x->ndim : 0,
                        x->shape);
-        return gru__fail_clear(gru__error(GRU_ERR_SHAPE,
+        return gru__error(GRU_ERR_SHAPE,
                                      "x: expected a 3-D input (B, T, I) = (batch, timesteps, "
                                      "%lld), got %d dimensions %s",
-                                     (long long)layer->I, x->ndim, shp),
-                          layer, output, state);
+                                     (long long)layer->I, x->ndim, shp);
     }
     int64_t xs[3] = {-1, -1, layer->I};
     if (c->timesteps > 0)
@@ -107,23 +109,24 @@ int gru_forward(gru_layer *layer, const gru_tensor *x, const gru_tensor *mask,
     if (c->batch_size > 0)
         xs[0] = c->batch_size;
     if ((rc = gru__check_tensor(x, "x", dt, 3, xs)))
-        return gru__fail_clear(rc, layer, output, state);
+        return rc;
     const int64_t B = x->shape[0], T = x->shape[1], H = layer->H;
+    *B_out = B;
+    *T_out = T;
 
     if (mask) {
         int64_t ms[2] = {B, T};
         if (gru_dtype_size(mask->dtype) == 0)
-            return gru__fail_clear(gru__error(GRU_ERR_SHAPE, "mask: unsupported dtype %d",
-                                         (int)mask->dtype),
-                              layer, output, state);
+            return gru__error(GRU_ERR_SHAPE, "mask: unsupported dtype %d",
+                                         (int)mask->dtype);
         if ((rc = gru__check_tensor(mask, "mask", GRU_DTYPE_INVALID, 2, ms)))
-            return gru__fail_clear(rc, layer, output, state);
+            return rc;
     }
     int64_t hs[2] = {B, H};
     if (initial_state && (rc = gru__check_tensor(initial_state, "initial_state", dt, 2, hs)))
-        return gru__fail_clear(rc, layer, output, state);
+        return rc;
     if (!output)
-        return gru__fail_clear(gru__error(GRU_ERR_NULL, "output: is NULL"), layer, output, state);
+        return gru__error(GRU_ERR_NULL, "output: is NULL");
     if (c->return_sequences) {
         int64_t os[3] = {B, T, H};
         rc = gru__check_tensor(output, "output (return_sequences = TRUE)", dt, 3, os);
@@ -131,14 +134,28 @@ int gru_forward(gru_layer *layer, const gru_tensor *x, const gru_tensor *mask,
         rc = gru__check_tensor(output, "output (return_sequences = FALSE)", dt, 2, hs);
     }
     if (rc)
-        return gru__fail_clear(rc, layer, output, state);
+        return rc;
     if (c->return_state && !state)
-        return gru__fail_clear(gru__error(GRU_ERR_NULL,
+        return gru__error(GRU_ERR_NULL,
                                      "state: is NULL, but return_state = TRUE needs (%lld, %lld)",
-                                     (long long)B, (long long)H),
-                          layer, output, state);
+                                     (long long)B, (long long)H);
     if (state && (rc = gru__check_tensor(state, "state", dt, 2, hs)))
+        return rc;
+
+    return GRU_OK;
+}
+
+int gru_forward(gru_layer *layer, const gru_tensor *x, const gru_tensor *mask,
+                const gru_tensor *initial_state, gru_tensor *output, gru_tensor *state)
+{
+    if (!layer)
+        return gru__error(GRU_ERR_NULL, "layer: is NULL");
+    const gru_config *c = &layer->cfg;
+    int rc;
+    int64_t B, T;
+    if ((rc = gru__check_sequence_args(layer, x, mask, initial_state, output, state, &B, &T)))
         return gru__fail_clear(rc, layer, output, state);
+    const int64_t H = layer->H;
 
     if ((rc = gru_layer_reserve(layer, B, T)))
         return gru__fail_clear(rc, layer, output, state);

@@ -108,6 +108,10 @@ size_t gru__fwd_ws_bytes(const gru_layer *layer, int64_t B, int64_t T);
 int gru__mask_keep(const gru_tensor *m, int64_t i);
 void gru__convert_mask(const gru_tensor *m, int64_t n, uint8_t *out);
 int gru__fail_clear(int rc, const gru_layer *layer, gru_tensor *t1, gru_tensor *t2);
+/* Validate the arguments of a whole-sequence call; sets *B_out, *T_out (src/forward.c). */
+int gru__check_sequence_args(const gru_layer *layer, const gru_tensor *x, const gru_tensor *mask,
+                             const gru_tensor *initial_state, const gru_tensor *output,
+                             const gru_tensor *state, int64_t *B_out, int64_t *T_out);
 
 /* A whole-sequence forward kernel. It leaves the final state in the workspace's h. */
 typedef void (*gru__fwd_fn)(const gru__fwd_args *a);

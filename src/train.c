@@ -158,7 +158,6 @@ int gru_forward_train(gru_layer *layer, const gru_tensor *x, const gru_tensor *m
     const gru_dtype dt = c->dtype;
     const int64_t I = layer->I, H = layer->H;
     int rc;
-    char shp[96];
 
     /* A workspace that fails validation must not look filled. */
     if (workspace && workspace_bytes >= sizeof(gru__train_hdr) &&
@@ -170,54 +169,8 @@ int gru_forward_train(gru_layer *layer, const gru_tensor *x, const gru_tensor *m
                                      "zero_output_for_mask: TRUE with a mask is supported for "
                                      "inference only (gru_forward), not for training"),
                           layer, output, state);
-    if (!x)
-        return gru__fail_clear(gru__error(GRU_ERR_NULL, "x: is NULL"), layer, output, state);
-    if (x->ndim != 3) {
-        gru__shape_str(shp, sizeof shp, x->ndim >= 0 && x->ndim <= GRU_MAX_DIMS ? x->ndim : 0,
-                       x->shape);
-        return gru__fail_clear(gru__error(GRU_ERR_SHAPE,
-                                     "x: expected a 3-D input (B, T, I) = (batch, timesteps, "
-                                     "%lld), got %d dimensions %s",
-                                     (long long)I, x->ndim, shp),
-                          layer, output, state);
-    }
-    int64_t xs[3] = {-1, -1, I};
-    if (c->timesteps > 0)
-        xs[1] = c->timesteps;
-    if (c->batch_size > 0)
-        xs[0] = c->batch_size;
-    if ((rc = gru__check_tensor(x, "x", dt, 3, xs)))
-        return gru__fail_clear(rc, layer, output, state);
-    const int64_t B = x->shape[0], T = x->shape[1];
-
-    if (mask) {
-        int64_t ms[2] = {B, T};
-        if (gru_dtype_size(mask->dtype) == 0)
-            return gru__fail_clear(gru__error(GRU_ERR_SHAPE, "mask: unsupported dtype %d",
-                                         (int)mask->dtype),
-                              layer, output, state);
-        if ((rc = gru__check_tensor(mask, "mask", GRU_DTYPE_INVALID, 2, ms)))
-            return gru__fail_clear(rc, layer, output, state);
-    }
-    int64_t hs[2] = {B, H};
-    if (initial_state && (rc = gru__check_tensor(initial_state, "initial_state", dt, 2, hs)))
-        return gru__fail_clear(rc, layer, output, state);
-    if (!output)
-        return gru__fail_clear(gru__error(GRU_ERR_NULL, "output: is NULL"), layer, output, state);
-    if (c->return_sequences) {
-        int64_t os[3] = {B, T, H};
-        rc = gru__check_tensor(output, "output (return_sequences = TRUE)", dt, 3, os);
-    } else {
-        rc = gru__check_tensor(output, "output (return_sequences = FALSE)", dt, 2, hs);
-    }
-    if (rc)
-        return gru__fail_clear(rc, layer, output, state);
-    if (c->return_state && !state)
-        return gru__fail_clear(gru__error(GRU_ERR_NULL,
-                                     "state: is NULL, but return_state = TRUE needs (%lld, %lld)",
-                                     (long long)B, (long long)H),
-                          layer, output, state);
-    if (state && (rc = gru__check_tensor(state, "state", dt, 2, hs)))
+    int64_t B, T;
+    if ((rc = gru__check_sequence_args(layer, x, mask, initial_state, output, state, &B, &T)))
         return gru__fail_clear(rc, layer, output, state);
     if (masks && masks->input) {
         int64_t s3[3] = {3, B, I};
