@@ -18,6 +18,10 @@
 #define MAX_ARRAYS 4096     /* weights per layer group we look at */
 #define MAX_STRINGS 100000  /* entries of a string-list attribute */
 
+/* The file image being read (for gru__h5_guard_attrs). */
+static _Thread_local const void *cur_image;
+static _Thread_local size_t cur_image_size;
+
 typedef struct strlist {
     char **s;
     int n;
@@ -68,6 +72,17 @@ static bool link_exists(hid_t loc, const char *path)
             *p = c;
         }
     }
+}
+
+/* libhdf5 1.10 trusts the attribute messages of an object (their sizes, and the heap
+ * references of variable-length strings) as soon as it looks for an attribute: check
+ * them (src/io/h5_guard.c) before any attribute of loc is touched. */
+static int guard_loc(hid_t loc)
+{
+    H5O_info_t oi;
+    if (H5Oget_info2(loc, &oi, H5O_INFO_BASIC) < 0)
+        return gru__error(GRU_ERR_FORMAT, "%s: cannot locate an object's header", gru__io_file);
+    return gru__h5_guard_attrs(cur_image, cur_image_size, (uint64_t)oi.addr);
 }
 
 /* Append the strings of attribute `name` of loc (scalar or 1-D; fixed or variable
@@ -162,6 +177,9 @@ out:
 static int read_str_list(hid_t loc, const char *name, strlist *out, bool *found)
 {
     *found = false;
+    int grc = guard_loc(loc);
+    if (grc < 0)
+        return grc;
     if (attr_exists(loc, name)) {
         *found = true;
         return read_str_attr_into(loc, name, out);
@@ -183,6 +201,9 @@ static int read_str_list(hid_t loc, const char *name, strlist *out, bool *found)
 static int read_str_scalar(hid_t loc, const char *name, char **out)
 {
     *out = NULL;
+    int grc = guard_loc(loc);
+    if (grc < 0)
+        return grc;
     if (!attr_exists(loc, name))
         return GRU_OK;
     strlist l = {0};
@@ -754,6 +775,11 @@ static hid_t open_image(const void *data, size_t size)
 static int load_h5(const void *data, size_t size, const char *config_json, const char *version,
                    gru_model *m)
 {
+    int grc = gru__h5_guard(data, size);
+    if (grc < 0)
+        return grc;
+    cur_image = data;
+    cur_image_size = size;
     hid_t f = open_image(data, size);
     if (f < 0)
         return gru__error(GRU_ERR_FORMAT, "%s: not a readable HDF5 file (truncated or corrupted)",
@@ -770,6 +796,8 @@ static int load_h5(const void *data, size_t size, const char *config_json, const
                    : load_keras2(f, g, "model_weights/", m);
         if (g >= 0)
             H5Gclose(g);
+    } else if ((rc = guard_loc(f)) < 0) {
+        /* the message is set */
     } else if (attr_exists(f, "layer_names") || attr_exists(f, "layer_names0")) {
         rc = load_keras2(f, f, "", m);
     } else if (is_group(f, "layers")) {

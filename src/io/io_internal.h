@@ -42,6 +42,13 @@ int gru__model_add_sets(gru_model *m, const gru__array *a, int n, const char *na
 /* The file name used in messages (set by the loader). */
 extern _Thread_local const char *gru__io_file;
 
+/* Refuses an HDF5 image whose global heap collections libhdf5 1.10 would read past its
+ * buffers (src/io/h5_guard.c); GRU_OK or a status with the message set. */
+int gru__h5_guard(const void *data, size_t size);
+/* Checks the attribute messages of the object header at address addr of that image before
+ * a variable-length string attribute of the object is read (src/io/h5_guard.c). */
+int gru__h5_guard_attrs(const void *data, size_t size, uint64_t addr);
+
 /* ---- format readers (each returns GRU_ERR_UNSUPPORTED when its library is absent) -- */
 int gru__load_h5_memory(const void *data, size_t size, gru_model *m);
 int gru__load_keras3_zip(const void *data, size_t size, gru_model *m);

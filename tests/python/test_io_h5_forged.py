@@ -1,0 +1,162 @@
+"""Forged HDF5 files that make libhdf5 1.10 (Debian's) read or write past its buffers.
+
+libhdf5 trusts the global heap that holds variable-length strings: the object index an
+attribute names, the sizes of the heap's objects, and the data size an attribute message
+claims. libgru checks these itself before libhdf5 reads them (src/io/h5_guard.c). Each case
+starts from a valid Keras-style weights file written by h5py with variable-length string
+attributes (as tf_keras writes keras_version and backend), patches a few bytes, and expects
+`gru inspect` to fail with exit 1 and a one-line message that names the problem. These are
+the crash classes fuzz/fuzz_h5 found; they run here under the sanitizers too (the
+ASan/UBSan ctest runs this suite). The unpatched file must load.
+"""
+import struct
+import subprocess
+
+import h5py
+import numpy as np
+import pytest
+
+H = 4
+I = 3
+
+
+def write_base(path, version="2.15.0", long_string=None):
+    rng = np.random.default_rng(7)
+    with h5py.File(path, "w") as f:
+        f.attrs["backend"] = "tensorflow"            # str: a variable-length string
+        f.attrs["keras_version"] = version           # str: a variable-length string
+        if long_string is not None:
+            f.attrs["note"] = long_string
+        f.attrs["layer_names"] = np.array([b"gru"])  # bytes: fixed length, as Keras
+        g = f.create_group("gru")
+        g.attrs["weight_names"] = np.array([b"gru/kernel:0", b"gru/recurrent_kernel:0",
+                                            b"gru/bias:0"])
+        sub = g.create_group("gru")
+        sub["kernel:0"] = rng.standard_normal((I, 3 * H)).astype(np.float32)
+        sub["recurrent_kernel:0"] = rng.standard_normal((H, 3 * H)).astype(np.float32)
+        sub["bias:0"] = rng.standard_normal((3 * H,)).astype(np.float32)
+
+
+def inspect(gru_bin, path):
+    return subprocess.run([str(gru_bin), "inspect", str(path)], capture_output=True, text=True)
+
+
+def heap(data):
+    """(offset, [(index, entry offset, size)]) of the first global heap collection."""
+    off = data.index(b"GCOL\x01")
+    size = struct.unpack_from("<Q", data, off + 8)[0]
+    objs, p = [], 16
+    while p + 16 <= size:
+        idx = struct.unpack_from("<H", data, off + p)[0]
+        osz = struct.unpack_from("<Q", data, off + p + 8)[0]
+        objs.append((idx, off + p, osz))
+        p += osz if idx == 0 else 16 + ((osz + 7) & ~7)
+    return off, objs
+
+
+def reference(data, heap_off, idx):
+    """Offset of the attribute's heap reference (length, address, index) naming idx."""
+    pat = struct.pack("<QI", heap_off, idx)
+    at = data.index(pat)
+    return at - 4
+
+
+@pytest.fixture
+def base(tmp_path):
+    p = tmp_path / "base.h5"
+    write_base(p)
+    return p, bytearray(p.read_bytes())
+
+
+def patched(tmp_path, data, name):
+    p = tmp_path / name
+    p.write_bytes(bytes(data))
+    return p
+
+
+def expect_refused(gru_bin, path, *words):
+    r = inspect(gru_bin, path)
+    assert r.returncode == 1, f"exit {r.returncode}: {r.stdout}{r.stderr}"
+    msg = r.stderr.strip()
+    assert len(msg.splitlines()) == 1, msg
+    for w in words:
+        assert w in msg, msg
+    assert "AddressSanitizer" not in r.stderr and "runtime error" not in r.stderr
+
+
+def test_unpatched_file_loads(gru_bin, base):
+    path, _ = base
+    r = inspect(gru_bin, path)
+    assert r.returncode == 0, r.stderr
+    assert "2.15.0" in r.stdout
+
+
+@pytest.mark.parametrize("bad_index", [0, 3, 99, 0xFFFFFFFF])
+def test_reference_to_missing_heap_object(gru_bin, base, tmp_path, bad_index):
+    path, data = base
+    hoff, objs = heap(data)
+    used = [o for o in objs if o[0] > 0]
+    at = reference(data, hoff, used[0][0])
+    struct.pack_into("<I", data, at + 12, bad_index)
+    expect_refused(gru_bin, patched(tmp_path, data, "idx.h5"), "variable-length string",
+                   f"object {bad_index}")
+
+
+def test_reference_to_non_heap(gru_bin, base, tmp_path):
+    path, data = base
+    hoff, objs = heap(data)
+    at = reference(data, hoff, [o for o in objs if o[0] > 0][0][0])
+    struct.pack_into("<Q", data, at + 4, 8)  # inside the superblock
+    expect_refused(gru_bin, patched(tmp_path, data, "addr.h5"), "not a global heap")
+
+
+def test_heap_object_larger_than_collection(gru_bin, base, tmp_path):
+    path, data = base
+    _, objs = heap(data)
+    idx, eo, _ = [o for o in objs if o[0] > 0][0]
+    struct.pack_into("<Q", data, eo + 8, 1 << 20)
+    expect_refused(gru_bin, patched(tmp_path, data, "objsize.h5"), "global heap")
+
+
+def test_heap_object_index_repeated(gru_bin, base, tmp_path):
+    path, data = base
+    _, objs = heap(data)
+    used = [o for o in objs if o[0] > 0]
+    struct.pack_into("<H", data, used[1][1], used[0][0])
+    expect_refused(gru_bin, patched(tmp_path, data, "dup.h5"), "global heap")
+
+
+def test_collection_size_forged(gru_bin, base, tmp_path):
+    path, data = base
+    hoff, _ = heap(data)
+    for size, name in [(16, "small.h5"), (1 << 40, "huge.h5")]:
+        d = bytearray(data)
+        struct.pack_into("<Q", d, hoff + 8, size)
+        expect_refused(gru_bin, patched(tmp_path, d, name), "collection size")
+
+
+def test_attribute_data_larger_than_message(gru_bin, base, tmp_path):
+    # the dataspace of layer_names (a fixed-length list of one) claims a million entries
+    path, data = base
+    at = data.index(b"layer_names\x00")
+    # version 1 attribute message: the dataspace follows the 8-byte-padded name and
+    # datatype; find its first dimension, which holds 1, after the name
+    hdr = at - 8
+    assert data[hdr] == 1
+    name_len, dt_len, ds_len = struct.unpack_from("<HHH", data, hdr + 2)
+    pad = lambda n: (n + 7) & ~7
+    ds = hdr + 8 + pad(name_len) + pad(dt_len)
+    assert data[ds] == 1 and data[ds + 1] == 1
+    struct.pack_into("<Q", data, ds + 8, 1_000_000)
+    expect_refused(gru_bin, patched(tmp_path, data, "ds.h5"), "larger than its message")
+
+
+def test_long_variable_length_string_refused_clearly(gru_bin, tmp_path):
+    p = tmp_path / "long.h5"
+    write_base(p, long_string="x" * 5000)
+    expect_refused(gru_bin, p, "5000 bytes", "fixed-length")
+    # at the limit it loads
+    q = tmp_path / "limit.h5"
+    write_base(q, long_string="y" * 4096)
+    r = inspect(gru_bin, q)
+    assert r.returncode == 0, r.stderr
