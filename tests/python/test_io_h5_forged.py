@@ -160,3 +160,34 @@ def test_long_variable_length_string_refused_clearly(gru_bin, tmp_path):
     write_base(q, long_string="y" * 4096)
     r = inspect(gru_bin, q)
     assert r.returncode == 0, r.stderr
+
+
+def test_new_format_headers(gru_bin, tmp_path):
+    # libver="latest": version 2 object headers (OHDR) with their checksums; few
+    # attributes stay in the header and load, many go to dense storage (a fractal heap),
+    # which libgru cannot check and refuses by name
+    p = tmp_path / "v2.h5"
+    write_base(p)
+    q = tmp_path / "v2_latest.h5"
+    with h5py.File(p, "r") as src, h5py.File(q, "w", libver="latest") as dst:
+        for k, v in src.attrs.items():
+            dst.attrs[k] = v
+        src.copy("gru", dst)
+    assert b"OHDR" in q.read_bytes()
+    r = inspect(gru_bin, q)
+    assert r.returncode == 0, r.stderr
+    with h5py.File(q, "a", libver="latest") as f:
+        for i in range(20):
+            f.attrs[f"extra{i}"] = f"value {i}"
+    expect_refused(gru_bin, q, "dense storage")
+
+
+def test_many_attributes_continuation_blocks(gru_bin, tmp_path):
+    # version 1 headers spill messages into continuation blocks; they are followed
+    p = tmp_path / "many.h5"
+    write_base(p)
+    with h5py.File(p, "a") as f:
+        for i in range(60):
+            f.attrs[f"extra{i}"] = f"value {i}" * 20
+    r = inspect(gru_bin, p)
+    assert r.returncode == 0, r.stderr
