@@ -1,6 +1,8 @@
 #!/bin/sh
 # Bounded libFuzzer run of every reader (CI's fuzz smoke test).
 #   scripts/fuzz-smoke.sh [SECONDS_PER_TARGET]   (default 20)
+# FUZZ_SEED (default 1) fixes libFuzzer's seed so that a CI run can be reproduced;
+# FUZZ_SEED=0 lets libFuzzer pick one (for longer exploratory runs).
 # Builds the targets of fuzz/ with clang (GRU_BUILD_FUZZ=ON) in build-fuzz/, makes a seed
 # corpus for each from the shared Keras fixture and files written by `gru convert`, then
 # runs each target for the given time with a 512 MB allocation limit (a forged shape that
@@ -8,6 +10,7 @@
 # libhdf5's own allocations on corrupted files are outside libgru's control). Crashes leave crash-* files in build-fuzz/.
 set -eu
 SECS=${1:-20}
+SEED=${FUZZ_SEED:-1}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 B=$ROOT/build-fuzz
 FIX=${GRU_FIXTURES:-$ROOT/../shared/fixtures}/keras224_gru_hardsigmoid_resetbefore.h5
@@ -55,7 +58,7 @@ for t in h5 keras3 safetensors model npy; do
   # libhdf5 itself may try (and cleanly fail) huge allocations on corrupted files: let
   # them return NULL as in production, and bound our own with the malloc limit
   case $t in h5|keras3|model) lim=2048; opts=allocator_may_return_null=1 ;; *) lim=512; opts= ;; esac
-  if ! ASAN_OPTIONS=$opts "$B/fuzz/fuzz_$t" "$C/$t" -max_total_time="$SECS" -malloc_limit_mb=$lim \
+  if ! ASAN_OPTIONS=$opts "$B/fuzz/fuzz_$t" "$C/$t" -max_total_time="$SECS" -seed="$SEED" -malloc_limit_mb=$lim \
         -rss_limit_mb=3072 -timeout=10 -print_final_stats=1 -artifact_prefix="$B/crashes/$t/" \
         2>"$B/fuzz_$t.log"; then
     echo "fuzz_$t FAILED; see $B/fuzz_$t.log and $B/crashes/$t/" >&2

@@ -47,6 +47,26 @@ static int units_from(const gru_tensor *t, const char *what, int axis, int64_t *
     return GRU_OK;
 }
 
+/* The gate-block transposes between Keras's (n, 3H) layout and the (3H, n) layout of
+ * PyTorch and ONNX, whose gate blocks come in another order: Keras block g (z, r, h) is
+ * block perm[g] of the other layout. to_keras copies other -> keras, else keras -> other. */
+static void gate_transpose(int to_keras, void *keras, void *other, int64_t n, int64_t H,
+                           const int perm[3], size_t es)
+{
+    for (int g = 0; g < 3; g++)
+        for (int64_t j = 0; j < H; j++) {
+            const int64_t orow = perm[g] * H + j, kcol = g * H + j;
+            for (int64_t i = 0; i < n; i++) {
+                char *k = AT(keras, i, kcol, 3 * H, es), *o = AT(other, orow, i, n, es);
+                memcpy(to_keras ? k : o, to_keras ? o : k, es);
+            }
+        }
+}
+
+/* PyTorch block order r, z, n: Keras block g is PyTorch block torch_perm[g] (the
+ * permutation is its own inverse). ONNX keeps Keras's order z, r, h. */
+static const int torch_perm[3] = {1, 0, 2}, onnx_perm[3] = {0, 1, 2};
+
 int gru_pytorch_to_keras(const gru_tensor *weight_ih, const gru_tensor *weight_hh,
                          const gru_tensor *bias_ih, const gru_tensor *bias_hh,
                          gru_tensor *kernel, gru_tensor *recurrent_kernel, gru_tensor *bias)
@@ -75,21 +95,12 @@ int gru_pytorch_to_keras(const gru_tensor *weight_ih, const gru_tensor *weight_h
         return gru__error(GRU_ERR_ARG, "bias: must be NULL when bias_ih and bias_hh are NULL");
     }
     size_t es = gru_dtype_size(dt);
-    /* PyTorch block order r, z, n -> Keras z, r, h: Keras block g takes PyTorch block src[g]. */
-    static const int src[3] = {1, 0, 2};
-    for (int g = 0; g < 3; g++) {
-        for (int64_t j = 0; j < H; j++) {
-            int64_t prow = src[g] * H + j, kcol = g * H + j;
-            for (int64_t i = 0; i < I; i++)
-                memcpy(AT(kernel->data, i, kcol, 3 * H, es), CAT(weight_ih->data, prow, i, I, es), es);
-            for (int64_t i = 0; i < H; i++)
-                memcpy(AT(recurrent_kernel->data, i, kcol, 3 * H, es),
-                       CAT(weight_hh->data, prow, i, H, es), es);
-            if (bias_ih) {
-                memcpy(AT(bias->data, 0, kcol, 3 * H, es), CAT(bias_ih->data, 0, prow, 3 * H, es), es);
-                memcpy(AT(bias->data, 1, kcol, 3 * H, es), CAT(bias_hh->data, 0, prow, 3 * H, es), es);
-            }
-        }
+    gate_transpose(1, kernel->data, weight_ih->data, I, H, torch_perm, es);
+    gate_transpose(1, recurrent_kernel->data, weight_hh->data, H, H, torch_perm, es);
+    if (bias_ih) {
+        gate_transpose(1, bias->data, bias_ih->data, 1, H, torch_perm, es);
+        gate_transpose(1, (char *)bias->data + (size_t)(3 * H) * es, bias_hh->data, 1, H,
+                       torch_perm, es);
     }
     return GRU_OK;
 }
@@ -124,20 +135,12 @@ int gru_keras_to_pytorch(const gru_tensor *kernel, const gru_tensor *recurrent_k
         return gru__error(GRU_ERR_ARG, "bias_ih, bias_hh: must be NULL when bias is NULL");
     }
     size_t es = gru_dtype_size(dt);
-    static const int src[3] = {1, 0, 2}; /* PyTorch block p takes Keras block src[p] */
-    for (int p = 0; p < 3; p++) {
-        for (int64_t j = 0; j < H; j++) {
-            int64_t prow = p * H + j, kcol = src[p] * H + j;
-            for (int64_t i = 0; i < I; i++)
-                memcpy(AT(weight_ih->data, prow, i, I, es), CAT(kernel->data, i, kcol, 3 * H, es), es);
-            for (int64_t i = 0; i < H; i++)
-                memcpy(AT(weight_hh->data, prow, i, H, es),
-                       CAT(recurrent_kernel->data, i, kcol, 3 * H, es), es);
-            if (bias) {
-                memcpy(AT(bias_ih->data, 0, prow, 3 * H, es), CAT(bias->data, 0, kcol, 3 * H, es), es);
-                memcpy(AT(bias_hh->data, 0, prow, 3 * H, es), CAT(bias->data, 1, kcol, 3 * H, es), es);
-            }
-        }
+    gate_transpose(0, kernel->data, weight_ih->data, I, H, torch_perm, es);
+    gate_transpose(0, recurrent_kernel->data, weight_hh->data, H, H, torch_perm, es);
+    if (bias) {
+        gate_transpose(0, bias->data, bias_ih->data, 1, H, torch_perm, es);
+        gate_transpose(0, (char *)bias->data + (size_t)(3 * H) * es, bias_hh->data, 1, H,
+                       torch_perm, es);
     }
     return GRU_OK;
 }
@@ -190,12 +193,8 @@ int gru_onnx_to_keras(const gru_tensor *W, const gru_tensor *R, const gru_tensor
     size_t es = gru_dtype_size(dt);
     const char *w = (const char *)W->data + (size_t)direction * (size_t)(3 * H * I) * es;
     const char *r = (const char *)R->data + (size_t)direction * (size_t)(3 * H * H) * es;
-    for (int64_t row = 0; row < 3 * H; row++) {
-        for (int64_t i = 0; i < I; i++)
-            memcpy(AT(kernel->data, i, row, 3 * H, es), CAT(w, row, i, I, es), es);
-        for (int64_t i = 0; i < H; i++)
-            memcpy(AT(recurrent_kernel->data, i, row, 3 * H, es), CAT(r, row, i, H, es), es);
-    }
+    gate_transpose(1, kernel->data, (void *)w, I, H, onnx_perm, es);
+    gate_transpose(1, recurrent_kernel->data, (void *)r, H, H, onnx_perm, es);
     if (B) {
         const char *b = (const char *)B->data + (size_t)direction * (size_t)(6 * H) * es;
         if (reset_after) {
@@ -240,12 +239,8 @@ int gru_keras_to_onnx(const gru_tensor *kernel, const gru_tensor *recurrent_kern
     size_t es = gru_dtype_size(dt);
     char *w = (char *)W->data + (size_t)direction * (size_t)(3 * H * I) * es;
     char *r = (char *)R->data + (size_t)direction * (size_t)(3 * H * H) * es;
-    for (int64_t row = 0; row < 3 * H; row++) {
-        for (int64_t i = 0; i < I; i++)
-            memcpy(AT(w, row, i, I, es), CAT(kernel->data, i, row, 3 * H, es), es);
-        for (int64_t i = 0; i < H; i++)
-            memcpy(AT(r, row, i, H, es), CAT(recurrent_kernel->data, i, row, 3 * H, es), es);
-    }
+    gate_transpose(0, kernel->data, w, I, H, onnx_perm, es);
+    gate_transpose(0, recurrent_kernel->data, r, H, H, onnx_perm, es);
     if (B) {
         char *b = (char *)B->data + (size_t)direction * (size_t)(6 * H) * es;
         memset(b, 0, (size_t)(6 * H) * es);
