@@ -32,6 +32,7 @@ typedef struct gru__train_layout {
     size_t c;      /* (T, B, H): reset_after: (h*m_h)·U_h + b_rh; else q = r*(h*m_h) */
     size_t hr;     /* (B, 3H): scratch, the recurrent products of one step */
     size_t hm;     /* (B, H): scratch, a masked state */
+    size_t hm3;    /* (2, 3, B, H): fast path, recurrent dropout: h * mh_g of two steps */
     /* backward scratch */
     size_t dg;     /* (T, B, 3H): dLoss/d(a_z, a_r, a_h), input side */
     size_t dgr;    /* (T, B, 3H): reset_after only: dLoss/d(a_z, a_r, c), recurrent side */
@@ -40,9 +41,17 @@ typedef struct gru__train_layout {
     size_t big;    /* (T*B, max(I, H)): scratch rows for the all-timestep products */
     size_t dxs;    /* (T, B, I): dx in processing order */
     size_t ut;     /* (3H, H): recurrent_kernel transposed, for dh = dA·U^T */
-    size_t kt;     /* (3H, I): kernel transposed, for dx = dA·W^T */
+    size_t kt;     /* (3H, I): kernel transposed, for dx = dA·W^T (float32: 3H x I rounded
+                    * up to 32 floats, the fast path's packed K^T) */
+    size_t dbs;    /* (2, 3H): fast path, the bias gradient of one backward */
+    size_t upk;    /* float32 only: the recurrent kernel packed for the fast path's products,
+                    * GRU__TRAIN_UPK(H) floats (cpu/train_fast_body.h) */
     size_t total;  /* bytes; SIZE_MAX on overflow */
 } gru__train_layout;
+
+/* Floats of the packed recurrent kernel of the fast path: 3H rows of H units rounded up
+ * to 32 (the widest vector, 16, and the widest GEMM strip, 32). */
+#define GRU__TRAIN_UPK(H) (3 * (size_t)(H) * (((size_t)(H) + 31) & ~(size_t)31))
 
 void gru__train_layout_get(const gru_layer *layer, int64_t B, int64_t T,
                            gru__train_layout *lay);

@@ -2,6 +2,7 @@
  * They validate every argument, lay out the caller's workspace, draw or copy the dropout
  * multipliers and dispatch to a kernel. No math here beyond that. */
 #include "gru_train_internal.h"
+#include "cpu/train_fast.h"
 
 #include <string.h>
 
@@ -36,6 +37,7 @@ void gru__train_layout_get(const gru_layer *layer, int64_t B, int64_t T, gru__tr
         {&lay->c, TBH, e},
         {&lay->hr, BH, 3 * e},
         {&lay->hm, BH, e},
+        {&lay->hm3, BH, 6 * e},
         {&lay->dg, TBH, 3 * e},
         {&lay->dgr, layer->cfg.reset_after ? TBH : 0, 3 * e},
         {&lay->dh, BH, e},
@@ -43,7 +45,10 @@ void gru__train_layout_get(const gru_layer *layer, int64_t B, int64_t T, gru__tr
         {&lay->big, TBIH, e},
         {&lay->dxs, TBI, e},
         {&lay->ut, 3 * H, H * e},
-        {&lay->kt, 3 * H, I * e},
+        /* float32: room for the fast path's packed K^T, I rounded up to 32 */
+        {&lay->kt, 3 * H, (e == sizeof(float) ? ((I + 31) & ~(size_t)31) : I) * e},
+        {&lay->dbs, 2 * 3 * H, e},
+        {&lay->upk, e == sizeof(float) ? GRU__TRAIN_UPK(H) : 0, e},
     };
     size_t off = 0;
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
@@ -264,8 +269,11 @@ int gru_forward_train(gru_layer *layer, const gru_tensor *x, const gru_tensor *m
         .layer = layer, .B = B, .T = T, .ws = ws, .lay = &lay, .x = x->data, .h0 = h0,
         .y = output->data, .h_final = state ? state->data : NULL,
     };
+    const int isa = gru__train_fast_isa(layer);
     if (dt == GRU_FLOAT64)
         gru__train_forward_ref_f64(&a);
+    else if (isa != GRU__ISA_REF)
+        gru__train_forward_fast_f32(&a, isa);
     else
         gru__train_forward_ref_f32(&a);
     if (c->stateful)
@@ -407,8 +415,11 @@ int gru_backward(gru_layer *layer, void *workspace, size_t workspace_bytes,
         .dx = dx ? dx->data : NULL, .dh0 = dh0 ? dh0->data : NULL,
         .dk = dk, .drk = drk, .db = db, .overwrite = (flags & GRU_GRAD_OVERWRITE) != 0,
     };
+    const int isa = gru__train_fast_isa(layer);
     if (dt == GRU_FLOAT64)
         gru__train_backward_ref_f64(&a);
+    else if (isa != GRU__ISA_REF)
+        gru__train_backward_fast_f32(&a, isa);
     else
         gru__train_backward_ref_f32(&a);
     return GRU_OK;

@@ -5,7 +5,8 @@
  * larger than the rows. Bound per element: any summation order of K float products plus
  * C is within (K + 2) * 2^-24 * (sum |a b| + |c|) of the exact value; the test allows twice
  * that. Also checked: overwrite never reads C (C starts as NaN), and nothing outside the
- * M x N block of C is written. */
+ * M x N block of C is written. The products on a packed B (AVX2, AVX-512: pack_b of B or
+ * of B^T, then several column segments with offsets at once) are held to the same bound. */
 #include "gru_internal.h"
 #include "cpu/gemm.h"
 #include "test_util.h"
@@ -115,6 +116,103 @@ static void run_variant(const char *name, gru__gemm_fast_fn f)
     check_case(name, f, &rng, 1, 256, 768, 1000, 1, 1);
 }
 
+#if defined(GRU_HAVE_X86_KERNELS)
+typedef void (*pack_fn)(int trans, int64_t K, int64_t N, const float *src, int64_t ld,
+                        float *Bp);
+typedef void (*pb_fn)(int64_t M, int64_t K, const float *A, int64_t lda, int nseg,
+                      const gru__gemm_seg *seg, int accumulate);
+
+/* C_s = A · columns [n0_s, n0_s + N_s) of B_s (packed), nseg segments with their own B. */
+static void check_pb(const char *name, pack_fn pack, pb_fn pb, int64_t nr, tu_rng *rng,
+                     int64_t M, int64_t N, int64_t K, int trans, int accumulate)
+{
+    enum { NSEG = 3 };
+    const int64_t lda = K + 1, Np = (N + nr - 1) / nr * nr, ld = (trans ? K : N) + 2;
+    float *A = malloc((size_t)(M * lda) * sizeof(float));
+    float *src[NSEG], *Bp[NSEG], *C[NSEG], *C0[NSEG];
+    gru__gemm_seg seg[NSEG];
+    int64_t n0[NSEG], nn[NSEG];
+    for (int64_t i = 0; i < M * lda; i++)
+        A[i] = (float)tu_uniform(rng, -1, 1);
+    for (int g = 0; g < NSEG; g++) {
+        const int64_t srows = trans ? N : K;
+        src[g] = malloc((size_t)(srows * ld) * sizeof(float));
+        Bp[g] = malloc((size_t)(K * Np + 1) * sizeof(float));
+        for (int64_t i = 0; i < srows * ld; i++)
+            src[g][i] = (float)tu_uniform(rng, -1, 1);
+        Bp[g][K * Np] = SENTINEL;
+        pack(trans, K, N, src[g], ld, Bp[g]);
+        CHECK_MSG(Bp[g][K * Np] == SENTINEL, "%s pack_b wrote past its end", name);
+        /* segment g: columns from a strip boundary to the end, or a middle run */
+        const int64_t strips = Np / nr;
+        n0[g] = (int64_t)(tu_next(rng) % (uint64_t)strips) * nr;
+        nn[g] = N - n0[g];
+        if (g == 1 && nn[g] > 1)
+            nn[g] = 1 + (int64_t)(tu_next(rng) % (uint64_t)nn[g]);
+        C[g] = malloc((size_t)(M * N + 1) * sizeof(float));
+        C0[g] = malloc((size_t)(M * N + 1) * sizeof(float));
+        for (int64_t i = 0; i < M * N + 1; i++)
+            C0[g][i] = SENTINEL;
+        for (int64_t i = 0; i < M; i++)
+            for (int64_t j = 0; j < nn[g]; j++)
+                C0[g][i * N + j] = accumulate ? (float)tu_uniform(rng, -2, 2) : NAN;
+        memcpy(C[g], C0[g], (size_t)(M * N + 1) * sizeof(float));
+        gru__gemm_seg one = {Bp[g], Np, n0[g], nn[g], C[g], N};
+        seg[g] = one;
+    }
+    pb(M, K, A, lda, NSEG, seg, accumulate);
+    int bad = 0;
+    for (int g = 0; g < NSEG; g++)
+        for (int64_t i = 0; i < M && bad < 5; i++)
+            for (int64_t j = 0; j < N && bad < 5; j++) {
+                const float got = C[g][i * N + j];
+                if (j >= nn[g]) {
+                    if (got != SENTINEL)
+                        bad++;
+                    continue;
+                }
+                double sum = accumulate ? (double)C0[g][i * N + j] : 0.0, mag = fabs(sum);
+                for (int64_t k = 0; k < K; k++) {
+                    const int64_t col = n0[g] + j;
+                    const double b = trans ? src[g][col * ld + k] : src[g][k * ld + col];
+                    const double p = (double)A[i * lda + k] * b;
+                    sum += p;
+                    mag += fabs(p);
+                }
+                const double tol = 2.0 * (double)(K + 2) * ldexp(1.0, -24) * mag + 1e-37;
+                if (!(fabs((double)got - sum) <= tol)) {
+                    fprintf(stderr, "%s pb: seg %d C[%lld, %lld] = %.9g, want %.9g\n", name, g,
+                            (long long)i, (long long)j, got, sum);
+                    bad++;
+                }
+            }
+    for (int g = 0; g < NSEG; g++)
+        if (C[g][M * N] != SENTINEL)
+            bad++;
+    CHECK_MSG(bad == 0, "%s packed B: M=%lld N=%lld K=%lld trans=%d accumulate=%d", name,
+              (long long)M, (long long)N, (long long)K, trans, accumulate);
+    free(A);
+    for (int g = 0; g < NSEG; g++) {
+        free(src[g]);
+        free(Bp[g]);
+        free(C[g]);
+        free(C0[g]);
+    }
+}
+
+static void run_pb(const char *name, pack_fn pack, pb_fn pb, int64_t nr)
+{
+    tu_rng rng = {0x5851f42d4c957f2dull};
+    static const int64_t dims[] = {1, 3, 12, 16, 17, 32, 33, 100, 513, 1100};
+    for (int a = 0; a < 10; a += 2)
+        for (int b = 0; b < 10; b += 1)
+            for (int c = 0; c < 10; c += 3)
+                if (dims[a] * dims[b] * dims[c] <= 4000000)
+                    check_pb(name, pack, pb, nr, &rng, dims[a], dims[b], dims[c], (a + b) % 2,
+                             (b + c) % 2);
+}
+#endif
+
 int main(void)
 {
     static const char *const names[] = {"ref", "generic", "avx2", "avx512"};
@@ -132,5 +230,12 @@ int main(void)
     CHECK(ran >= 2);
     CHECK(gru__gemm_variant_f32("nonsense") == NULL);
     run_variant("dispatched", gru__gemm_fast_f32);
+#if defined(GRU_HAVE_X86_KERNELS)
+    if (gru__gemm_variant_f32("avx2"))
+        run_pb("avx2", gru__gemm_pack_b_avx2_f32, gru__gemm_pb_avx2_f32, gru__gemm_nr_avx2_f32());
+    if (gru__gemm_variant_f32("avx512"))
+        run_pb("avx512", gru__gemm_pack_b_avx512_f32, gru__gemm_pb_avx512_f32,
+               gru__gemm_nr_avx512_f32());
+#endif
     return tu_finish("test_gemm");
 }

@@ -20,6 +20,25 @@ void gru__gemm_avx512_f32(int trans_a, int64_t M, int64_t N, int64_t K, const fl
                           int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc,
                           int accumulate);
 #endif
+/* Products on a packed B (gemm_body.h): one segment of columns of one packed matrix. */
+typedef struct gru__gemm_seg {
+    const float *Bp;   /* packed K x Np matrix (gru__gemm_pack_b_<isa>) */
+    int64_t Np, n0, N; /* its padded column count; the columns [n0, n0 + N) used */
+    float *C;          /* (M x N), row stride ldc */
+    int64_t ldc;
+} gru__gemm_seg;
+#if defined(GRU_HAVE_X86_KERNELS)
+int64_t gru__gemm_nr_avx2_f32(void);
+void gru__gemm_pack_b_avx2_f32(int trans, int64_t K, int64_t N, const float *src, int64_t ld,
+                               float *Bp);
+void gru__gemm_pb_avx2_f32(int64_t M, int64_t K, const float *A, int64_t lda, int nseg,
+                           const gru__gemm_seg *seg, int accumulate);
+int64_t gru__gemm_nr_avx512_f32(void);
+void gru__gemm_pack_b_avx512_f32(int trans, int64_t K, int64_t N, const float *src, int64_t ld,
+                                 float *Bp);
+void gru__gemm_pb_avx512_f32(int64_t M, int64_t K, const float *A, int64_t lda, int nseg,
+                             const gru__gemm_seg *seg, int accumulate);
+#endif
 /* The variant named "ref", "generic", "avx2" or "avx512" if this build and CPU have it,
  * else NULL. */
 gru__gemm_fast_fn gru__gemm_variant_f32(const char *name);

@@ -23,5 +23,7 @@ static inline __m256i gemm_tail_avx2(int n)
 #define GEMM_MR 6
 #define GEMM_NV 2
 
+#define GEMM_SSE_PACK 1
+
 #include "cpu/gemm_body.h"
 #endif

@@ -20,5 +20,11 @@
 #define GEMM_MR 12
 #define GEMM_NV 2
 
+#define GEMM_SSE_PACK 1
+/* k blocks of 512: half the passes over C of the default 256 (C tiles are read and
+ * written once per block), measured 2-5% faster on the large products of training */
+#define GEMM_KC 512
+#define GEMM_MC (GEMM_MR * 4)
+
 #include "cpu/gemm_body.h"
 #endif
