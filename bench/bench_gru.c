@@ -107,7 +107,7 @@ static void usage(FILE *f)
             "  --peak1 G --peak2 G   FMA peak in GFLOP/s for 1 and 2 threads (else measured)\n"
             "  --no-peak             do not measure the peak (no %% columns)\n"
             "  --lib both|libgru|onednn   which side to run (default both)\n"
-            "  --gap-us US           pause between the two libraries' runs (default 2000 when\n"
+            "  --gap-us US           pause between the two libraries' runs (default 10000 when\n"
             "                        threads > 1, so that spinning OpenMP workers go to sleep)\n"
             "  --csv FILE            also write the results as CSV (for bench_others.py)\n"
             "  --no-selfcheck        skip the float64 reference check of the oneDNN wrapper\n"
@@ -1075,7 +1075,7 @@ static int run_case(const options *o, const shape *s, int ra, int mode, int thre
         reps = (int)(o->case_max / per);
         if (reps < 1) reps = 1;
     }
-    long gap = o->gap_us >= 0 ? o->gap_us : (threads > 1 ? 2000 : 0);
+    long gap = o->gap_us >= 0 ? o->gap_us : (threads > 1 ? 10000 : 0);
 
     double *v_lg = calloc((size_t)reps, sizeof(double));
     double *v_dn = calloc((size_t)reps, sizeof(double));
