@@ -70,9 +70,11 @@ static sb_info superblock(const unsigned char *d, size_t n)
     return sb;
 }
 
-/* One collection at offset off; returns GRU_OK or an error naming what is wrong. */
+/* One collection at offset off; returns GRU_OK or an error naming what is wrong. Sets
+ * *nobj to the number of objects and, when want > 0, *want_size to the size of object
+ * `want` (0 when it has none). */
 static int check_collection(const unsigned char *d, size_t n, size_t off, unsigned ls,
-                            unsigned *nobj)
+                            unsigned *nobj, unsigned want, uint64_t *want_size)
 {
     size_t hdr = (8u + ls + 7u) & ~(size_t)7u;      /* H5HG_SIZEOF_HDR, aligned */
     size_t objhdr = 8u + ls;                         /* H5HG_SIZEOF_OBJHDR */
@@ -113,6 +115,8 @@ static int check_collection(const unsigned char *d, size_t n, size_t off, unsign
                                   gru__io_file, off, idx, (unsigned long long)osize,
                                   HG_MAX_OBJ);
             need = objhdr + ((osize + 7u) & ~(uint64_t)7u);
+            if (want_size && idx == want)
+                *want_size = osize;
             if (idx > max_idx)
                 max_idx = idx;
             count++;
@@ -186,7 +190,7 @@ int gru__h5_guard(const void *data, size_t n)
         if (memcmp(hit, "GCOL\x01", 5) != 0)
             continue;
         unsigned nobj = 0;
-        rc = check_collection(d, n, off, sb.lengths, &nobj);
+        rc = check_collection(d, n, off, sb.lengths, &nobj, 0, NULL);
     }
     return rc;
 }
@@ -222,7 +226,9 @@ static int check_vlen_ref(const hdr_ctx *c, const unsigned char *p)
                           "%s: a variable-length string points at byte %llu, which is not a "
                           "global heap", gru__io_file, (unsigned long long)addr);
     unsigned nobj = 0;
-    int rc = check_collection(c->d, c->n, c->sb.base + (size_t)addr, c->sb.lengths, &nobj);
+    uint64_t osize = 0, len = get_le(p, 4);
+    int rc = check_collection(c->d, c->n, c->sb.base + (size_t)addr, c->sb.lengths, &nobj,
+                              idx <= 0xffffu ? (unsigned)idx : 0u, &osize);
     if (rc < 0)
         return rc;
     if (idx == 0 || idx > nobj)
@@ -230,6 +236,12 @@ static int check_vlen_ref(const hdr_ctx *c, const unsigned char *p)
                           "%s: a variable-length string names object %llu of a global heap "
                           "that holds objects 1..%u", gru__io_file, (unsigned long long)idx,
                           nobj);
+    /* libhdf5 allocates its conversion buffer from this length before it reads the object */
+    if (len != osize)
+        return gru__error(GRU_ERR_FORMAT,
+                          "%s: a variable-length string claims %llu bytes but its global heap "
+                          "object holds %llu", gru__io_file, (unsigned long long)len,
+                          (unsigned long long)osize);
     return GRU_OK;
 }
 
@@ -295,8 +307,13 @@ static int check_attr_msg(const hdr_ctx *c, const unsigned char *m, size_t len, 
         return bad_header(c, at, "attribute dataspace malformed");
     uint64_t esize = get_le(dt + 4, 4); /* element size of the datatype */
     unsigned tclass = dt[0] & 0x0f;
-    if (tclass == 9)
+    if (tclass == 9) {
         esize = 4u + c->sb.offsets + 4u; /* in the file: length + heap ID */
+        /* libhdf5 sizes its conversion buffer as length x base type size: the base type
+         * must be 1 byte, as every variable-length string's is */
+        if (dt_len < 16 || get_le(dt + 12, 4) != 1)
+            return bad_header(c, at, "variable-length attribute whose base type is not 1 byte");
+    }
     if (esize != 0 && (uint64_t)nelem > (uint64_t)data_len / esize)
         return bad_header(c, at, "attribute data larger than its message");
     if (tclass == 9)

@@ -191,3 +191,29 @@ def test_many_attributes_continuation_blocks(gru_bin, tmp_path):
             f.attrs[f"extra{i}"] = f"value {i}" * 20
     r = inspect(gru_bin, p)
     assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize("bad_len", [0x7FFFFFFF, 0xFFFFFFFF, 1])
+def test_reference_length_forged(gru_bin, base, tmp_path, bad_len):
+    # libhdf5 sizes its conversion buffer from this length before reading the object:
+    # a forged one asks for gigabytes
+    path, data = base
+    hoff, objs = heap(data)
+    idx, _, osz = [o for o in objs if o[0] > 0][0]
+    at = reference(data, hoff, idx)
+    assert struct.unpack_from("<I", data, at)[0] == osz
+    struct.pack_into("<I", data, at, bad_len if bad_len != osz else osz + 1)
+    expect_refused(gru_bin, patched(tmp_path, data, "len.h5"), "claims")
+
+
+def test_base_type_size_forged(gru_bin, base, tmp_path):
+    # libhdf5 sizes its conversion buffer as length x base type size
+    path, data = base
+    at = data.index(b"keras_version\x00")
+    hdr = at - 8
+    assert data[hdr] == 1
+    name_len = struct.unpack_from("<H", data, hdr + 2)[0]
+    dt = hdr + 8 + ((name_len + 7) & ~7)
+    assert data[dt] & 0x0F == 9 and struct.unpack_from("<I", data, dt + 12)[0] == 1
+    struct.pack_into("<I", data, dt + 12, 1 << 20)
+    expect_refused(gru_bin, patched(tmp_path, data, "base.h5"), "base type")
