@@ -355,7 +355,8 @@ static void test_kernels_random(int isa)
     printf("%s: %d random cases, %d failed\n", gru__isa_name(isa), ncases, fails);
 }
 
-/* Benchmark-like shapes at B = 1 and B = 32, both variants, 1 and 2 threads. */
+/* Benchmark-like shapes at B = 1 and B = 32, both variants, 1 and 2 threads; batches
+ * shared by samples between 2-4 threads. */
 static void test_kernels_shapes(int isa)
 {
     static const kcase cs[] = {
@@ -371,6 +372,19 @@ static void test_kernels_shapes(int isa)
     for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++)
         for (int nth = 1; nth <= 2; nth++)
             run_case(&cs[i], isa, nth, 1000 + i);
+    /* batches that several threads share by samples (dispatch.c: B >= nth row tiles):
+     * uneven shares, remainder rows, masks, go_backwards, last output only, 2-4 threads */
+    static const kcase bs[] = {
+        {16, 5, 24, 40, true, true, true, false, true, true, GRU_ACT_TANH, GRU_ACT_SIGMOID, 1},
+        {16, 5, 24, 40, false, true, true, true, true, false, GRU_ACT_TANH, GRU_ACT_HARD_SIGMOID, 1},
+        {33, 4, 17, 33, true, false, false, true, true, true, GRU_ACT_TANH, GRU_ACT_SIGMOID, 1},
+        {33, 4, 17, 33, false, true, true, false, true, true, GRU_ACT_SOFTSIGN, GRU_ACT_SIGMOID, 1},
+        {50, 3, 40, 70, true, true, true, true, false, true, GRU_ACT_TANH, GRU_ACT_HARD_SIGMOID, 1},
+        {50, 3, 40, 70, false, true, false, false, true, false, GRU_ACT_TANH, GRU_ACT_SIGMOID, 1},
+    };
+    for (size_t i = 0; i < sizeof bs / sizeof bs[0]; i++)
+        for (int nth = 2; nth <= 4; nth++)
+            run_case(&bs[i], isa, nth, 2000 + i);
 }
 
 /* ---- streaming ------------------------------------------------------------------------ */
@@ -574,6 +588,16 @@ int main(void)
             test_vmath_isa(isa);
         test_kernels_random(isa);
         test_kernels_shapes(isa);
+        /* the input projection a few steps at a time (fast_body.h, x_chunk): one step,
+         * and chunks that do not divide T, on every case above */
+        for (int rows = 1; rows <= 40; rows += 39) {
+            gru__fast_xchunk_min = 0;
+            gru__fast_xchunk_rows = rows;
+            test_kernels_random(isa);
+            test_kernels_shapes(isa);
+            gru__fast_xchunk_min = (int64_t)6 << 20;
+            gru__fast_xchunk_rows = 256;
+        }
         for (int nth = 1; nth <= 2; nth++) {
             test_stream(isa, nth, false, false);
             test_stream(isa, nth, true, true);

@@ -46,6 +46,8 @@ static void advise_huge(void *p, size_t bytes)
 #endif
 }
 
+int64_t gru__fast_xchunk_min = (int64_t)6 << 20, gru__fast_xchunk_rows = 256;
+
 /* ---- instruction sets ------------------------------------------------------------- */
 
 static _Atomic int isa_forced = -1;
@@ -359,6 +361,28 @@ gru__fwd_fn gru__select_forward(const gru_layer *layer, int64_t B, int64_t T)
     return gru__forward_ref_f32;
 }
 
+/* Rows per register tile of the batched kernels (MR3 of the ISA's fast_*.c). */
+static int isa_rows(int isa) { return isa == GRU__ISA_AVX512 ? 8 : 4; }
+
+/* Two ways to share a forward between nth threads:
+ * - by units (small batches): every thread owns a range of unit groups and its part of
+ *   the packed weights, one barrier per step (fast_body.h);
+ * - by samples (B >= nth full register tiles): every thread runs the one-thread kernel
+ *   on its own samples [B * tid / nth, B * (tid + 1) / nth); the steps need no barrier and
+ *   no state crosses cores; each thread reads all of the weights (from L2 or the shared
+ *   L3). Each thread's part of the workspace's xp and of the scratch is its own. */
+typedef struct batch_split {
+    gru__pool_fn fn;
+    gru__fast_job sub[64];
+} batch_split;
+
+static void batch_split_worker(void *ctx, int tid, int nth)
+{
+    (void)nth;
+    batch_split *bs = ctx;
+    bs->fn(&bs->sub[tid], 0, 1);
+}
+
 void gru__forward_fast_f32(const gru__fwd_args *a)
 {
     const gru_layer *L = a->layer;
@@ -368,28 +392,60 @@ void gru__forward_fast_f32(const gru__fwd_args *a)
         f->ws_advised = L->ws;
     }
     const int nth = layer_nth(L);
-    const int64_t B = a->B, H = L->H, bhs = gru__fast_bh_stride(B, H);
+    const int64_t B = a->B, T = a->T, I = L->I, H = L->H, bhs = gru__fast_bh_stride(B, H);
     gru__fwd_layout lay;
-    gru__fwd_layout_get(L, B, a->T, &lay);
+    gru__fwd_layout_get(L, B, T, &lay);
     char *ws = a->ws;
     gru__fast_job J = {
-        .f = f, .pool = nth > 1 ? L->pool : NULL, .B = B, .T = a->T, .I = L->I, .H = H,
+        .f = f, .pool = nth > 1 ? L->pool : NULL, .B = B, .T = T, .I = I, .H = H,
         .x = a->x, .mask = a->mask, .xp = (float *)(ws + lay.xp), .y = a->y,
         .h_out = (float *)(ws + lay.h), .scratch = f->scratch, .bhs = bhs,
         .reset_after = L->cfg.reset_after, .ret_seq = L->cfg.return_sequences,
         .go_backwards = L->cfg.go_backwards, .act = L->cfg.activation,
         .ract = L->cfg.recurrent_activation,
     };
-    /* initial state: hb[0] (reset_after) or every thread's private copy */
-    const size_t hbytes = (size_t)(B * H) * sizeof(float);
-    const int copies = L->cfg.reset_after ? 1 : nth;
-    for (int i = 0; i < copies; i++) {
-        if (a->h0)
-            memcpy(f->scratch + i * bhs, a->h0, hbytes);
-        else
-            memset(f->scratch + i * bhs, 0, hbytes);
+    const bool ret_seq = L->cfg.return_sequences;
+    /* split by samples: per thread gru__fast_scratch_bufs(1) buffers of the stride of
+     * its share, within the scratch made for nth threads at batch B */
+    const int64_t subB = (B + nth - 1) / nth, subbhs = gru__fast_bh_stride(subB, H);
+    const int64_t subfloats = gru__fast_scratch_bufs(1) * subbhs;
+    if (nth > 1 && L->pool && B >= (int64_t)nth * isa_rows(f->isa) &&
+        (size_t)(nth * subfloats) * sizeof(float) <= f->scratch_bytes) {
+        batch_split bs;
+        bs.fn = isa_worker(f->isa);
+        for (int i = 0; i < nth; i++) {
+            const int64_t b0 = B * i / nth, b1 = B * (i + 1) / nth, nb = b1 - b0;
+            gru__fast_job *S = &bs.sub[i];
+            *S = J;
+            S->pool = NULL;
+            S->B = nb;
+            S->x = a->x ? (const float *)a->x + b0 * T * I : NULL;
+            S->mask = a->mask ? a->mask + b0 * T : NULL;
+            S->xp = J.xp + b0 * T * 3 * H;
+            S->y = a->y ? (float *)a->y + b0 * (ret_seq ? T : 1) * H : NULL;
+            S->h_out = J.h_out + b0 * H;
+            S->scratch = f->scratch + i * subfloats;
+            S->bhs = gru__fast_bh_stride(nb, H);
+            /* initial state: hb[0] (reset_after) or the one private copy */
+            const size_t hb = (size_t)(nb * H) * sizeof(float);
+            if (a->h0)
+                memcpy(S->scratch, (const float *)a->h0 + b0 * H, hb);
+            else
+                memset(S->scratch, 0, hb);
+        }
+        gru__pool_run(L->pool, batch_split_worker, &bs);
+    } else {
+        /* initial state: hb[0] (reset_after) or every thread's private copy */
+        const size_t hbytes = (size_t)(B * H) * sizeof(float);
+        const int copies = L->cfg.reset_after ? 1 : nth;
+        for (int i = 0; i < copies; i++) {
+            if (a->h0)
+                memcpy(f->scratch + i * bhs, a->h0, hbytes);
+            else
+                memset(f->scratch + i * bhs, 0, hbytes);
+        }
+        gru__pool_run(J.pool, isa_worker(f->isa), &J);
     }
-    gru__pool_run(J.pool, isa_worker(f->isa), &J);
     if (a->h_final)
-        memcpy(a->h_final, J.h_out, hbytes);
+        memcpy(a->h_final, J.h_out, (size_t)(B * H) * sizeof(float));
 }

@@ -111,6 +111,11 @@ void gru__fast_vmath_avx512(int which, const float *in, float *out, int64_t n);
 /* The vectorized math of an instruction set (tests); 0, or -1 when not compiled/usable. */
 int gru__fast_vmath(int isa, int which, const float *in, float *out, int64_t n);
 
+/* A whole-sequence forward whose input projection (T, B, 3H) takes more bytes than
+ * gru__fast_xchunk_min (6 MiB) projects ceil(gru__fast_xchunk_rows (256) / B) steps at a
+ * time (fast_body.h, x_chunk). Tests lower both. */
+extern int64_t gru__fast_xchunk_min, gru__fast_xchunk_rows;
+
 /* Frees the streaming state (src/step.c). */
 void gru__stream_free(gru_layer *layer);
 

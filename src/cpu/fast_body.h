@@ -22,7 +22,13 @@
  *
  * Work split between nth threads: the ng unit groups are divided into nth contiguous
  * ranges; thread tid owns groups [g0, g1). Its packed weights are only ever read by it,
- * so that each core keeps its share of the recurrent kernel in its own L2.
+ * so that each core keeps its share of the recurrent kernel in its own L2. (Batches of
+ * at least nth register tiles are split by samples instead, in dispatch.c: each thread
+ * runs this worker with nth = 1 on its own samples.)
+ *
+ * Input projection: all timesteps at once before the steps (run_x), or, when that xp
+ * would not stay in cache, a few steps at a time just before they are used (x_chunk,
+ * run_xc; one thread only).
  *
  * reset_after = TRUE (one barrier per step): h is double-buffered in the scratch,
  *   hb[s & 1] -> hb[(s + 1) & 1]; a thread writes its own units of the next state.
@@ -174,6 +180,27 @@ static inline AI void SFX(tile_acc_more)(const int mr, const int ng, const int n
     }
 }
 
+/* acc += the product over k < K taken from k = K - 1 down to 0 (see tile_acc). */
+static inline AI void SFX(tile_acc_rev)(const int mr, const int ng, const int nvg, int64_t K,
+                                        const float *A, int64_t lda, const float *P,
+                                        int64_t ks, VEC *acc)
+{
+#pragma GCC unroll 2
+    for (int64_t k = K - 1; k >= 0; k--) {
+        VEC bv[12];
+#pragma GCC unroll 12
+        for (int j = 0; j < ng * nvg; j++)
+            bv[j] = VLOAD(P + k * ks + j * VW);
+#pragma GCC unroll 12
+        for (int m = 0; m < mr; m++) {
+            VEC a = VSET1(A[m * lda + k]);
+#pragma GCC unroll 12
+            for (int j = 0; j < ng * nvg; j++)
+                acc[m * ng * nvg + j] = VFMA(a, bv[j], acc[m * ng * nvg + j]);
+        }
+    }
+}
+
 static inline AI void SFX(tile_acc)(const int mr, const int ng, const int nvg, int64_t K,
                                     const float *A, int64_t lda, const float *P, int64_t ks,
                                     VEC *acc)
@@ -286,9 +313,37 @@ static inline AI void SFX(tile_x)(const int mr, const int ng, const gru__fast_jo
     }
 }
 
+/* Input projection of mr rows of x, row m at A + m * lda, groups [g, g + ng) -> dst +
+ * m * ds plus the input bias (the chunked projection, see run_xc). */
+static inline AI void SFX(tile_xt)(const int mr, const int ng, const gru__fast_job *J,
+                                   const float *A, int64_t lda, float *dst, int64_t ds,
+                                   int64_t g)
+{
+    const gru__fast *f = J->f;
+    const int64_t I = J->I, H = J->H;
+    int64_t ks;
+    const float *P = mr == 1 ? SFX(gp)(f->pk[1], I, 3, GRU__SPG3, f->ng, g, &ks)
+                             : SFX(gp)(f->pk[0], I, 3, 1, f->ng, g, &ks);
+    VEC acc[ACC_MAX];
+    SFX(tile_acc)(mr, ng, 3, I, A, lda, P, ks, acc);
+#pragma GCC unroll 12
+    for (int m = 0; m < mr; m++) {
+#pragma GCC unroll 12
+        for (int gi = 0; gi < ng; gi++) {
+            const int64_t gg = g + gi, u0 = gg * VW;
+            const int n = H - u0 < VW ? (int)(H - u0) : VW;
+            const float *bias = f->bx + gg * 3 * VW;
+#pragma GCC unroll 3
+            for (int v = 0; v < 3; v++)
+                SFX(st)(dst + m * ds + v * H + u0,
+                        VADD(acc[(m * ng + gi) * 3 + v], VLOAD(bias + v * VW)), n);
+        }
+    }
+}
+
 /* reset_after = TRUE: the whole step of samples [b0, b0 + mr), groups [g, g + ng). */
 static inline AI void SFX(tile_ra)(const int mr, const int ng, const SFX(stepv) *S, int64_t b0,
-                                   int64_t g)
+                                   int64_t g, const int rev)
 {
     const gru__fast_job *J = S->J;
     const gru__fast *f = J->f;
@@ -311,9 +366,19 @@ static inline AI void SFX(tile_ra)(const int mr, const int ng, const SFX(stepv) 
      * units after (their cache lines are still on the way after the barrier). */
     const float *A = S->hcur + b0 * H;
     const int64_t k0 = S->k0, k1 = S->k1;
-    SFX(tile_acc)(mr, ng, 3, k1 - k0, A + k0, H, P + k0 * ks, ks, acc);
-    SFX(tile_acc_more)(mr, ng, 3, k0, A, H, P, ks, acc);
-    SFX(tile_acc_more)(mr, ng, 3, H - k1, A + k1, H, P + k1 * ks, ks, acc);
+    if (!rev) {
+        SFX(tile_acc)(mr, ng, 3, k1 - k0, A + k0, H, P + k0 * ks, ks, acc);
+        SFX(tile_acc_more)(mr, ng, 3, k0, A, H, P, ks, acc);
+        SFX(tile_acc_more)(mr, ng, 3, H - k1, A + k1, H, P + k1 * ks, ks, acc);
+    } else {
+        /* the same sum walked backwards (run_ra, B = 1) */
+#pragma GCC unroll 36
+        for (int i = 0; i < mr * ng * 3; i++)
+            acc[i] = VZERO();
+        SFX(tile_acc_rev)(mr, ng, 3, H - k1, A + k1, H, P + k1 * ks, ks, acc);
+        SFX(tile_acc_rev)(mr, ng, 3, k0, A, H, P, ks, acc);
+        SFX(tile_acc_rev)(mr, ng, 3, k1 - k0, A + k0, H, P + k0 * ks, ks, acc);
+    }
     SFX(park)(mr * ng * 3, acc);
 #pragma GCC unroll 12
     for (int m = 0; m < mr; m++) {
@@ -455,6 +520,66 @@ static void SFX(run_x)(const gru__fast_job *J, int64_t g0, int64_t g1)
     }
 }
 
+/* Steps per chunk of the input projection, or 0 for all timesteps at once (run_x).
+ * A whole-sequence xp larger than gru__fast_xchunk_min bytes would go to memory and
+ * back; then a single-threaded job (also each thread's share of a batch split between
+ * threads, dispatch.c) projects a few steps at a time, just before the steps use them,
+ * into the start of xp, which stays in cache: at least gru__fast_xchunk_rows (256) rows
+ * per chunk so that each panel of the kernel serves many row tiles, at most about 8 MiB
+ * of xp (measured best on S4 and S5, 1 and 2 threads). */
+static int64_t SFX(x_chunk)(const gru__fast_job *J, int nth)
+{
+    const int64_t B = J->B, T = J->T, row = 3 * J->H * (int64_t)sizeof(float);
+    if (nth > 1 || T < 2 || B * T * row <= gru__fast_xchunk_min)
+        return 0;
+    int64_t tc = (gru__fast_xchunk_rows + B - 1) / B, tmax = ((int64_t)8 << 20) / (B * row);
+    tc = tc < tmax ? tc : tmax;
+    tc = tc < 1 ? 1 : tc;
+    return tc < T ? tc : T;
+}
+
+/* Input projection of steps [s0, s0 + ns) (all groups, one thread) into buf (ns, B, 3H):
+ * row tiles of MR3 samples at each step, and the samples past the last full tile (B %
+ * MR3) in row tiles of consecutive steps. */
+static void SFX(run_xc)(const gru__fast_job *J, int64_t s0, int64_t ns, float *buf)
+{
+    const int64_t B = J->B, T = J->T, I = J->I, H = J->H, ngt = J->f->ng, Bm = B - B % MR3;
+    const int back = J->go_backwards;
+    for (int64_t g = 0; g < ngt; g++)
+        for (int64_t s = s0; s < s0 + ns; s++) {
+            const int64_t t = back ? T - 1 - s : s;
+            float *d = buf + (s - s0) * B * 3 * H;
+            for (int64_t b = 0; b < Bm; b += MR3)
+                SFX(tile_xt)(MR3, 1, J, J->x + (b * T + t) * I, T * I, d + b * 3 * H, 3 * H, g);
+        }
+    /* step s of sample b reads x[b, t(s)]: consecutive steps are I floats apart, going
+     * down with go_backwards */
+    const int64_t lda = back ? -I : I, ds = B * 3 * H, nm = ns - ns % MR3;
+    for (int64_t b = Bm; b < B; b++) {
+#define XROW(s) (J->x + (b * T + (back ? T - 1 - (s) : (s))) * I)
+#define XDST(s) (buf + ((s) - s0) * ds + b * 3 * H)
+        for (int64_t g = 0; g < ngt; g++) {
+            for (int64_t s = s0; s < s0 + nm; s += MR3)
+                SFX(tile_xt)(MR3, 1, J, XROW(s), lda, XDST(s), ds, g);
+            if (ns - nm >= 2) {
+#define CALLXTR(m) SFX(tile_xt)((m) < MR3 ? (m) : 1, 1, J, XROW(s0 + nm), lda, XDST(s0 + nm), ds, g)
+                SWR(ns - nm, CALLXTR);
+#undef CALLXTR
+            }
+        }
+        if (ns - nm == 1) {
+            for (int64_t g = 0, ng; g < ngt; g += ng) {
+                ng = SFX(chunk)(g, ngt, GRU__SPG3, NGR3);
+#define CALLXT(k) SFX(tile_xt)(1, k, J, XROW(s0 + nm), lda, XDST(s0 + nm), ds, g)
+                SW4(ng, CALLXT);
+#undef CALLXT
+            }
+        }
+#undef XROW
+#undef XDST
+    }
+}
+
 static void SFX(run_ra)(const SFX(stepv) *S, int64_t g0, int64_t g1)
 {
     const int64_t B = S->J->B, Bm = B - B % MR3;
@@ -470,19 +595,32 @@ static void SFX(run_ra)(const SFX(stepv) *S, int64_t g0, int64_t g1)
     }
     for (int64_t g = g0; g < g1; g++)
         for (int64_t b = 0; b < Bm; b += MR3)
-            SFX(tile_ra)(MR3, 1, S, b, g);
+            SFX(tile_ra)(MR3, 1, S, b, g, 0);
     if (B - Bm >= 2) {
         for (int64_t g = g0; g < g1; g++) {
-#define CALLRAR(m) SFX(tile_ra)((m) < MR3 ? (m) : 1, 1, S, Bm, g)
+#define CALLRAR(m) SFX(tile_ra)((m) < MR3 ? (m) : 1, 1, S, Bm, g, 0)
             SWR(B - Bm, CALLRAR);
 #undef CALLRAR
         }
-    } else if (B - Bm == 1) {
+    } else if (B - Bm == 1 && (Bm > 0 || !(S->s & 1) ||
+                               S->J->H * (g1 - g0) * 3 * VW * (int64_t)sizeof(float) > 128 * 1024)) {
         for (int64_t g = g0, ng; g < g1; g += ng) {
             ng = SFX(chunk)(g, g1, GRU__SPG3, NGR3);
-#define CALLRA(k) SFX(tile_ra)(1, k, S, Bm, g)
+#define CALLRA(k) SFX(tile_ra)(1, k, S, Bm, g, 0)
             SW4(ng, CALLRA);
 #undef CALLRA
+        }
+    } else if (B - Bm == 1) {
+        /* B = 1 and this thread's part of the recurrent kernel at most 128 KiB: every
+         * other step walks it backwards, so that the step starts on the lines the
+         * previous one left in L1 (superpanels from the last, each from its last row).
+         * Larger parts lose more to the backward stream than L1 gives back. */
+        for (int64_t ge = g1, gs; ge > g0; ge = gs) {
+            gs = (ge - 1) / GRU__SPG3 * GRU__SPG3;
+            gs = gs > g0 ? gs : g0;
+#define CALLRAV(k) SFX(tile_ra)(1, k, S, Bm, gs, 1)
+            SW4(ge - gs, CALLRAV);
+#undef CALLRAV
         }
     }
 }
@@ -588,8 +726,11 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
     const int64_t g0 = ngt * tid / nth, g1 = ngt * (tid + 1) / nth;
     float *sc = J->scratch;
 
-    SFX(run_x)(J, g0, g1);
-    gru__pool_barrier(J->pool, tid);
+    const int64_t tc = SFX(x_chunk)(J, nth);
+    if (!tc) {
+        SFX(run_x)(J, g0, g1);
+        gru__pool_barrier(J->pool, tid);
+    }
 
     SFX(stepv) S;
     memset(&S, 0, sizeof S);
@@ -601,7 +742,9 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
         for (int64_t s = 0; s < T; s++) {
             S.s = s;
             S.t = J->go_backwards ? T - 1 - s : s;
-            S.xs = J->xp + S.t * B * 3 * H;
+            if (tc && s % tc == 0)
+                SFX(run_xc)(J, s, T - s < tc ? T - s : tc, J->xp);
+            S.xs = tc ? J->xp + (s % tc) * B * 3 * H : J->xp + S.t * B * 3 * H;
             S.hcur = sc + (s & 1) * bhs;
             S.hnext = sc + ((s + 1) & 1) * bhs;
             SFX(run_ra)(&S, g0, g1);
@@ -620,7 +763,9 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
         for (int64_t s = 0; s < T; s++) {
             S.s = s;
             S.t = J->go_backwards ? T - 1 - s : s;
-            S.xs = J->xp + S.t * B * 3 * H;
+            if (tc && s % tc == 0)
+                SFX(run_xc)(J, s, T - s < tc ? T - s : tc, J->xp);
+            S.xs = tc ? J->xp + (s % tc) * B * 3 * H : J->xp + S.t * B * 3 * H;
             S.z = sc + (nth + 1 + (s & 1)) * bhs;
             S.part = parts[s & 1][tid];
             SFX(run_zr)(&S, g0, g1);
