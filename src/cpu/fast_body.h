@@ -14,8 +14,8 @@
  *   MR3 MR2 MR1 NG1M   register tile: rows for 3, 2 and 1 vectors per group; groups for 1
  *   NGR3 NGR2 NGR1     groups per tile for single rows (B = 1 is a matrix-vector product);
  *                      = GRU__SPG3/2/1, the superpanel sizes of the packing (fast.h)
- *   FAST_LIBM          (optional) use libm's expf/tanhf lane by lane instead of the vector
- *                      versions: then FAST_VMATH_EXP/TANH/SIGMOID(x) give them
+ *   VMATH_LIBM         (optional) use libm's expf/tanhf lane by lane instead of the vector
+ *                      versions (src/cpu/vmath_body.h)
  *
  * What a kernel computes is exactly the reference kernel (src/cpu/ref/forward_body.h);
  * only the order of the work and the exp/tanh/sigmoid approximations differ.
@@ -48,91 +48,9 @@
 #define AI __attribute__((always_inline))
 #define ACC_MAX 36
 
-/* ---- vector math ------------------------------------------------------------------ */
+/* ---- vector math: vexp, vsigmoid, vtanh, vact -------------------------------------- */
 
-#if defined(FAST_LIBM)
-static inline VEC SFX(vexp)(VEC x) { return FAST_VMATH_EXP(x); }
-static inline VEC SFX(vtanh)(VEC x) { return FAST_VMATH_TANH(x); }
-static inline VEC SFX(vsigmoid)(VEC x) { return FAST_VMATH_SIGMOID(x); }
-#else
-/* exp(x): x = n ln2 + r with |r| <= ln2/2 (ln2 split in two for an exact product),
- * exp(r) by a degree-7 minimax-style polynomial in the Cephes form 1 + r + r^2 p(r), then
- * scaled by 2^n. Gradual underflow below -87.3, 0 below -103.9, +inf above 88.72, NaN in
- * gives NaN. Accuracy: see tests/test_kernels.c (<= 2 ulp measured on a dense sweep). */
-static inline VEC SFX(vexp)(VEC x)
-{
-    VEC xc = VMIN(VSET1(89.0f), x);   /* NaN stays NaN (second operand) */
-    xc = VMAX(VSET1(-104.0f), xc);
-    VEC n = VROUND(VMUL(xc, VSET1(1.44269504088896341f)));
-    VEC r = VFMA(n, VSET1(-0.693359375f), xc);
-    r = VFMA(n, VSET1(2.12194440e-4f), r);
-    VEC p = VSET1(1.9875691500e-4f);
-    p = VFMA(p, r, VSET1(1.3981999507e-3f));
-    p = VFMA(p, r, VSET1(8.3334519073e-3f));
-    p = VFMA(p, r, VSET1(4.1665795894e-2f));
-    p = VFMA(p, r, VSET1(1.6666665459e-1f));
-    p = VFMA(p, r, VSET1(5.0000001201e-1f));
-    p = VFMA(p, VMUL(r, r), VADD(r, VSET1(1.0f)));
-    return VSCALE2(p, n);
-}
-
-/* sigmoid(x) = 1 / (1 + exp(-x)), the reference's formula with the vector exp. */
-static inline VEC SFX(vsigmoid)(VEC x)
-{
-    const VEC one = VSET1(1.0f);
-    return VDIV(one, VADD(one, SFX(vexp)(VSUB(VZERO(), x))));
-}
-
-/* tanh(x): |x| < 0.625 odd polynomial (Cephes coefficients), else
- * sign(x) (1 - 2 / (exp(2|x|) + 1)). tanh(±inf) = ±1, NaN gives NaN. */
-static inline VEC SFX(vtanh)(VEC x)
-{
-    VEC ax = VABS(x);
-    VEC z = VMUL(x, x);
-    VEC p = VSET1(-5.70498872745e-3f);
-    p = VFMA(p, z, VSET1(2.06390887954e-2f));
-    p = VFMA(p, z, VSET1(-5.37397155531e-2f));
-    p = VFMA(p, z, VSET1(1.33314422036e-1f));
-    p = VFMA(p, z, VSET1(-3.33332819422e-1f));
-    VEC small = VFMA(VMUL(p, z), x, x);
-    VEC e = SFX(vexp)(VADD(ax, ax));
-    VEC large = VSUB(VSET1(1.0f), VDIV(VSET1(2.0f), VADD(e, VSET1(1.0f))));
-    /* both branches are odd; the sign of x (also for -0) is put back at the end */
-    return VCOPYSIGN(VSEL_LT(ax, VSET1(0.625f), small, large), x);
-}
-#endif
-
-/* Any activation on a vector; the cheap ones and tanh/sigmoid vectorized, the rest lane
- * by lane through the reference's scalar functions (slower, still exact to them). */
-static inline VEC SFX(vact)(gru_activation act, VEC x)
-{
-    switch (act) {
-    case GRU_ACT_TANH: return SFX(vtanh)(x);
-    case GRU_ACT_SIGMOID: return SFX(vsigmoid)(x);
-    case GRU_ACT_HARD_SIGMOID: {
-        VEC y = VADD(VMUL(VSET1(0.2f), x), VSET1(0.5f));
-        return VMIN(VSET1(1.0f), VMAX(VZERO(), y));
-    }
-    case GRU_ACT_HARD_SIGMOID_KERAS3: {
-        VEC y = VADD(x, VSET1(3.0f));
-        y = VMIN(VSET1(6.0f), VMAX(VZERO(), y));
-        return VDIV(y, VSET1(6.0f));
-    }
-    case GRU_ACT_RELU: return VMAX(x, VZERO());
-    case GRU_ACT_LINEAR: return x;
-    default: {
-#if VW == 1
-        return gru__act_f32(act, x);
-#else
-        float t[VW];
-        VSTORE(t, x);
-        for (int i = 0; i < VW; i++)
-            t[i] = gru__act_f32(act, t[i]);
-        return VLOAD(t);
-#endif
-    }
-    }
-}
+#include "cpu/vmath_body.h"
 
 void SFX(gru__fast_vmath)(int which, const float *in, float *out, int64_t n)
 {

@@ -6,13 +6,14 @@
  * approximations differ. The including file defines
  *   SFX(name)           name##_<isa>
  *   VW, VEC             floats per vector, the vector type
- *   VZERO VSET1 VLOAD VSTORE VLOADN(p, n) VSTOREN(p, v, n) VADD VSUB VMUL VDIV VFMA
+ *   VZERO VSET1 VLOAD VSTORE VLOADN(p, n) VSTOREN(p, v, n) VADD VSUB VMUL VDIV VFMA VMIN VMAX
  *   TF_GEMM             the ISA's fast GEMM (src/cpu/gemm.h signature)
  *   TF_GEMM_PB, TF_GEMM_PACKB, TF_GEMM_NR   (optional) the same GEMM on a B packed once,
  *                       its packing and its strip width: then the recurrent kernel (and
  *                       K^T for dx) is packed once per call for the products of B > 1
- *   TF_LIBM             (optional) exp/tanh/sigmoid lane by lane through libm; else
- *                       VMIN VMAX VSEL_LT VROUND VSCALE2 VABS VCOPYSIGN for the vector ones
+ *   VMATH_LIBM          (optional) exp/tanh/sigmoid lane by lane through libm; else
+ *                       VSEL_LT VROUND VSCALE2 VABS VCOPYSIGN for the vector ones
+ *                       (the vector math is src/cpu/vmath_body.h, shared with fast_body.h)
  *
  * Threads. The products over all timesteps (input projection, dK, dU, dx) are split
  * between the nth threads by rows or columns of their result. The time loop runs on nr
@@ -41,60 +42,7 @@
 
 /* ---- vector math --------------------------------------------------------------------- */
 
-#if defined(TF_LIBM)
-static inline VEC SFX(tf_map)(float (*fn)(float), VEC x)
-{
-    float t[VW];
-    VSTORE(t, x);
-    for (int i = 0; i < VW; i++)
-        t[i] = fn(t[i]);
-    return VLOAD(t);
-}
-static inline float SFX(tf_sig1)(float x) { return 1.0f / (1.0f + expf(-x)); }
-static inline VEC SFX(tf_vtanh)(VEC x) { return SFX(tf_map)(tanhf, x); }
-static inline VEC SFX(tf_vsigmoid)(VEC x) { return SFX(tf_map)(SFX(tf_sig1), x); }
-#else
-/* exp, sigmoid and tanh: the approximations of the fast forward (src/cpu/fast_body.h,
- * accuracy measured in tests/test_kernels.c: <= 2, 4 and 3 ulp), restated here so that
- * this file does not depend on that one. exp(x) = 2^n exp(r), |r| <= ln2/2, degree-7
- * polynomial; NaN stays NaN, underflow is gradual, +inf above 88.72. */
-static inline VEC SFX(tf_vexp)(VEC x)
-{
-    VEC xc = VMIN(VSET1(89.0f), x);
-    xc = VMAX(VSET1(-104.0f), xc);
-    VEC n = VROUND(VMUL(xc, VSET1(1.44269504088896341f)));
-    VEC r = VFMA(n, VSET1(-0.693359375f), xc);
-    r = VFMA(n, VSET1(2.12194440e-4f), r);
-    VEC p = VSET1(1.9875691500e-4f);
-    p = VFMA(p, r, VSET1(1.3981999507e-3f));
-    p = VFMA(p, r, VSET1(8.3334519073e-3f));
-    p = VFMA(p, r, VSET1(4.1665795894e-2f));
-    p = VFMA(p, r, VSET1(1.6666665459e-1f));
-    p = VFMA(p, r, VSET1(5.0000001201e-1f));
-    p = VFMA(p, VMUL(r, r), VADD(r, VSET1(1.0f)));
-    return VSCALE2(p, n);
-}
-static inline VEC SFX(tf_vsigmoid)(VEC x)
-{
-    const VEC one = VSET1(1.0f);
-    return VDIV(one, VADD(one, SFX(tf_vexp)(VSUB(VZERO(), x))));
-}
-/* |x| < 0.625: odd polynomial; else sign(x) (1 - 2 / (exp(2|x|) + 1)) */
-static inline VEC SFX(tf_vtanh)(VEC x)
-{
-    VEC ax = VABS(x);
-    VEC z = VMUL(x, x);
-    VEC p = VSET1(-5.70498872745e-3f);
-    p = VFMA(p, z, VSET1(2.06390887954e-2f));
-    p = VFMA(p, z, VSET1(-5.37397155531e-2f));
-    p = VFMA(p, z, VSET1(1.33314422036e-1f));
-    p = VFMA(p, z, VSET1(-3.33332819422e-1f));
-    VEC small = VFMA(VMUL(p, z), x, x);
-    VEC e = SFX(tf_vexp)(VADD(ax, ax));
-    VEC large = VSUB(VSET1(1.0f), VDIV(VSET1(2.0f), VADD(e, VSET1(1.0f))));
-    return VCOPYSIGN(VSEL_LT(ax, VSET1(0.625f), small, large), x);
-}
-#endif
+#include "cpu/vmath_body.h"
 
 /* Derivative of act at pre-activation v with output y: the reference's dact (TensorFlow's
  * choices at kinks and clip points), scalar. */
@@ -138,37 +86,6 @@ static float SFX(tf_dact1)(gru_activation act, float v, float y)
     }
 }
 
-/* act on a vector: tanh and sigmoid vectorized, linear as is, the rest lane by lane
- * through the reference's scalar functions. */
-TF_AI VEC SFX(tf_vact)(gru_activation act, VEC x)
-{
-    switch (act) {
-    case GRU_ACT_TANH: return SFX(tf_vtanh)(x);
-    case GRU_ACT_SIGMOID: return SFX(tf_vsigmoid)(x);
-    case GRU_ACT_LINEAR: return x;
-#if !defined(TF_LIBM)
-    /* the reference's formulas, select for select (NaN included) */
-    case GRU_ACT_HARD_SIGMOID: {
-        VEC y = VADD(VMUL(VSET1(0.2f), x), VSET1(0.5f));
-        return VSEL_LT(y, VZERO(), VZERO(), VSEL_LT(VSET1(1.0f), y, VSET1(1.0f), y));
-    }
-    case GRU_ACT_HARD_SIGMOID_KERAS3: {
-        VEC y = VADD(x, VSET1(3.0f));
-        y = VSEL_LT(y, VZERO(), VZERO(), VSEL_LT(VSET1(6.0f), y, VSET1(6.0f), y));
-        return VDIV(y, VSET1(6.0f));
-    }
-    case GRU_ACT_RELU: return VSEL_LT(VZERO(), x, x, VZERO());
-#endif
-    default: {
-        float t[VW];
-        VSTORE(t, x);
-        for (int i = 0; i < VW; i++)
-            t[i] = gru__act_f32(act, t[i]);
-        return VLOAD(t);
-    }
-    }
-}
-
 /* act'(v) from v and y = act(v) on a vector. */
 TF_AI VEC SFX(tf_vdact)(gru_activation act, VEC v, VEC y)
 {
@@ -177,7 +94,13 @@ TF_AI VEC SFX(tf_vdact)(gru_activation act, VEC v, VEC y)
     case GRU_ACT_SIGMOID: return VMUL(y, VSUB(VSET1(1.0f), y));
     case GRU_ACT_LINEAR: return VSET1(1.0f);
     case GRU_ACT_EXPONENTIAL: return y;
-#if !defined(TF_LIBM)
+    /* tf_dact1's formulas (with libm's exp, exactly its operations) */
+    case GRU_ACT_SOFTPLUS: return SFX(vsigmoid)(v);
+    case GRU_ACT_SWISH: {
+        VEC s = SFX(vsigmoid)(v);
+        return VMUL(s, VADD(VSET1(1.0f), VMUL(v, VSUB(VSET1(1.0f), s))));
+    }
+#if !defined(VMATH_LIBM)
     /* tf_dact1's conditions, select for select (NaN gives its value too) */
     case GRU_ACT_HARD_SIGMOID: {
         VEC u = VADD(VMUL(VSET1(0.2f), v), VSET1(0.5f));
@@ -670,9 +593,9 @@ TF_AI void SFX(tf_fwd_gates_ra)(const SFX(tf_ctx) *c, gru_activation act,
             rhh = VADD(rhh, TF_LD(br + 2 * H + j));
         }
         VEC az = VADD(pz, rz), ar = VADD(pr, rr);
-        VEC z = SFX(tf_vact)(ract, az), r = SFX(tf_vact)(ract, ar);
+        VEC z = SFX(vact)(ract, az), r = SFX(vact)(ract, ar);
         VEC ah = VADD(ph, VMUL(r, rhh));
-        VEC hh = SFX(tf_vact)(act, ah);
+        VEC hh = SFX(vact)(act, ah);
         TF_ST(Pb + j, az);
         TF_ST(Pb + H + j, ar);
         TF_ST(Pb + 2 * H + j, ah);
@@ -704,7 +627,7 @@ TF_AI void SFX(tf_fwd_gates_zr)(const SFX(tf_ctx) *c, gru_activation ract, int64
             pr = VADD(pr, TF_LD(bi + H + j));
         }
         VEC az = VADD(pz, TF_LD(hrb + j)), ar = VADD(pr, TF_LD(hrb + H + j));
-        VEC z = SFX(tf_vact)(ract, az), r = SFX(tf_vact)(ract, ar);
+        VEC z = SFX(vact)(ract, az), r = SFX(vact)(ract, ar);
         TF_ST(Pb + j, az);
         TF_ST(Pb + H + j, ar);
         TF_ST(Ab + j, z);
@@ -735,7 +658,7 @@ TF_AI void SFX(tf_fwd_gates_h)(const SFX(tf_ctx) *c, gru_activation act, int64_t
         if (bi)
             ph = VADD(ph, TF_LD(bi + 2 * H + j));
         VEC ah = VADD(ph, TF_LD(hrb + 2 * H + j));
-        VEC hh = SFX(tf_vact)(act, ah);
+        VEC hh = SFX(vact)(act, ah);
         TF_ST(Pb + 2 * H + j, ah);
         TF_ST(Ab + 2 * H + j, hh);
         VEC z = TF_LD(Ab + j), h = TF_LD(hb + j);
