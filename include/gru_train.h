@@ -23,7 +23,9 @@
  *   needs: the inputs, the dropout multipliers, every state, and the gates before and
  *   after their activations. Its size for a call on (B, T) is reported beforehand by
  *   gru_train_workspace_size(); a larger workspace is fine. The workspace also holds the
- *   scratch space of gru_backward(), so neither call allocates memory.
+ *   scratch space of gru_backward(), so neither call allocates memory. On Linux, the
+ *   float32 fast path advises the whole 2 MiB pages inside a large workspace for
+ *   transparent huge pages (madvise MADV_HUGEPAGE); the contents are not affected.
  * - gru_backward() reads that workspace. Between the two calls the caller must not touch
  *   the workspace nor change the layer's weights; backward may be called several times
  *   for one forward (e.g. with different dy). It writes its scratch area only.
