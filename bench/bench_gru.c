@@ -107,8 +107,9 @@ static void usage(FILE *f)
             "  --peak1 G --peak2 G   FMA peak in GFLOP/s for 1 and 2 threads (else measured)\n"
             "  --no-peak             do not measure the peak (no %% columns)\n"
             "  --lib both|libgru|onednn   which side to run (default both)\n"
-            "  --gap-us US           pause between the two libraries' runs (default 10000 when\n"
-            "                        threads > 1, so that spinning OpenMP workers go to sleep)\n"
+            "  --gap-us US           pause between the two libraries' runs (default 20000 when\n"
+            "                        threads > 1, so that spinning workers go to sleep; with\n"
+            "                        threads > 1 each library runs blocks of 8 timed runs)\n"
             "  --csv FILE            also write the results as CSV (for bench_others.py)\n"
             "  --no-selfcheck        skip the float64 reference check of the oneDNN wrapper\n"
             "  --quiet               only the table\n");
@@ -1075,40 +1076,53 @@ static int run_case(const options *o, const shape *s, int ra, int mode, int thre
         reps = (int)(o->case_max / per);
         if (reps < 1) reps = 1;
     }
-    long gap = o->gap_us >= 0 ? o->gap_us : (threads > 1 ? 10000 : 0);
+    long gap = o->gap_us >= 0 ? o->gap_us : (threads > 1 ? 20000 : 0);
+    /* With one thread the two libraries alternate run by run. With more, each library
+     * runs a block of consecutive repetitions (after one untimed run), then the other:
+     * idle worker threads of one library (oneDNN's OpenMP workers spin for milliseconds,
+     * libgru's for 0.2 ms) would otherwise share a core with the other's running threads,
+     * and a wake-up after a long pause costs a 2-thread call far more than one in a
+     * stream of calls. The pause between blocks lets the other side's workers sleep. */
+    const int block = threads > 1 ? 8 : 1;
 
     double *v_lg = calloc((size_t)reps, sizeof(double));
     double *v_dn = calloc((size_t)reps, sizeof(double));
     int n_lg = 0, n_dn = 0;
-    for (int r = 0; r < reps; r++) {
+    for (int r = 0; r < reps; r += block) {
+        const int nblk = reps - r < block ? reps - r : block;
         /* Alternate which library goes first, so neither always runs on a warm cache
          * left by the other or right after the other's threads. */
         for (int side = 0; side < 2; side++) {
-            bool lg_turn = (side == (r & 1));
-            if (lg_turn && do_lg) {
-                if (lg_prepare(&lg) != 0) {
-                    do_lg = false;
-                    continue;
+            bool lg_turn = (side == ((r / block) & 1));
+            bool ran = false;
+            for (int kk = block > 1 ? -1 : 0; kk < nblk; kk++) {
+                if (lg_turn && do_lg) {
+                    if (lg_prepare(&lg) != 0) {
+                        do_lg = false;
+                        break;
+                    }
+                    double t0 = now_s();
+                    if (lg_run(&lg) != 0) {
+                        do_lg = false;
+                        break;
+                    }
+                    if (kk >= 0)
+                        v_lg[n_lg++] = now_s() - t0;
+                    ran = true;
+                } else if (!lg_turn && do_dn) {
+                    dn_prepare(dn, mode);
+                    double t0 = now_s();
+                    int rc = dn_run(dn, mode, xs, T, B, I, H, NULL);
+                    if (rc != 0) {
+                        do_dn = false;
+                        break;
+                    }
+                    if (kk >= 0)
+                        v_dn[n_dn++] = now_s() - t0;
+                    ran = true;
                 }
-                double t0 = now_s();
-                if (lg_run(&lg) != 0) {
-                    do_lg = false;
-                    continue;
-                }
-                v_lg[n_lg++] = now_s() - t0;
-            } else if (!lg_turn && do_dn) {
-                dn_prepare(dn, mode);
-                double t0 = now_s();
-                int rc = dn_run(dn, mode, xs, T, B, I, H, NULL);
-                if (rc != 0) {
-                    do_dn = false;
-                    continue;
-                }
-                v_dn[n_dn++] = now_s() - t0;
-            } else {
-                continue;
             }
-            if (gap > 0 && do_lg && do_dn) {
+            if (ran && gap > 0 && do_lg && do_dn) {
                 struct timespec ts = {gap / 1000000, (gap % 1000000) * 1000};
                 nanosleep(&ts, NULL);
             }
