@@ -77,34 +77,15 @@ void SFX(gru__fast_vmath)(int which, const float *in, float *out, int64_t n)
  * for m < mr rows, g < ng groups (side by side in one superpanel, row stride ks floats),
  * v < nvg vectors per group. mr, ng, nvg are constants at every call site, so that acc
  * lives in registers. */
-/* acc += the product over k < K (see tile_acc). */
+/* acc += the product over k < K (see tile_acc), k taken upwards, or from K - 1 down to 0
+ * when rev (a constant at every call, so each direction compiles to its own loop). */
 static inline AI void SFX(tile_acc_more)(const int mr, const int ng, const int nvg, int64_t K,
                                          const float *A, int64_t lda, const float *P,
-                                         int64_t ks, VEC *acc)
+                                         int64_t ks, VEC *acc, const int rev)
 {
 #pragma GCC unroll 2
-    for (int64_t k = 0; k < K; k++) {
-        VEC bv[12];
-#pragma GCC unroll 12
-        for (int j = 0; j < ng * nvg; j++)
-            bv[j] = VLOAD(P + k * ks + j * VW);
-#pragma GCC unroll 12
-        for (int m = 0; m < mr; m++) {
-            VEC a = VSET1(A[m * lda + k]);
-#pragma GCC unroll 12
-            for (int j = 0; j < ng * nvg; j++)
-                acc[m * ng * nvg + j] = VFMA(a, bv[j], acc[m * ng * nvg + j]);
-        }
-    }
-}
-
-/* acc += the product over k < K taken from k = K - 1 down to 0 (see tile_acc). */
-static inline AI void SFX(tile_acc_rev)(const int mr, const int ng, const int nvg, int64_t K,
-                                        const float *A, int64_t lda, const float *P,
-                                        int64_t ks, VEC *acc)
-{
-#pragma GCC unroll 2
-    for (int64_t k = K - 1; k >= 0; k--) {
+    for (int64_t i = 0; i < K; i++) {
+        const int64_t k = rev ? K - 1 - i : i;
         VEC bv[12];
 #pragma GCC unroll 12
         for (int j = 0; j < ng * nvg; j++)
@@ -126,7 +107,7 @@ static inline AI void SFX(tile_acc)(const int mr, const int ng, const int nvg, i
 #pragma GCC unroll 36
     for (int i = 0; i < mr * ng * nvg; i++)
         acc[i] = VZERO();
-    SFX(tile_acc_more)(mr, ng, nvg, K, A, lda, P, ks, acc);
+    SFX(tile_acc_more)(mr, ng, nvg, K, A, lda, P, ks, acc, 0);
 }
 
 /* Start of group g in superpanels of spg groups, nvg vectors per group, `rows` rows, ng
@@ -286,16 +267,16 @@ static inline AI void SFX(tile_ra)(const int mr, const int ng, const SFX(stepv) 
     const int64_t k0 = S->k0, k1 = S->k1;
     if (!rev) {
         SFX(tile_acc)(mr, ng, 3, k1 - k0, A + k0, H, P + k0 * ks, ks, acc);
-        SFX(tile_acc_more)(mr, ng, 3, k0, A, H, P, ks, acc);
-        SFX(tile_acc_more)(mr, ng, 3, H - k1, A + k1, H, P + k1 * ks, ks, acc);
+        SFX(tile_acc_more)(mr, ng, 3, k0, A, H, P, ks, acc, 0);
+        SFX(tile_acc_more)(mr, ng, 3, H - k1, A + k1, H, P + k1 * ks, ks, acc, 0);
     } else {
         /* the same sum walked backwards (run_ra, B = 1) */
 #pragma GCC unroll 36
         for (int i = 0; i < mr * ng * 3; i++)
             acc[i] = VZERO();
-        SFX(tile_acc_rev)(mr, ng, 3, H - k1, A + k1, H, P + k1 * ks, ks, acc);
-        SFX(tile_acc_rev)(mr, ng, 3, k0, A, H, P, ks, acc);
-        SFX(tile_acc_rev)(mr, ng, 3, k1 - k0, A + k0, H, P + k0 * ks, ks, acc);
+        SFX(tile_acc_more)(mr, ng, 3, H - k1, A + k1, H, P + k1 * ks, ks, acc, 1);
+        SFX(tile_acc_more)(mr, ng, 3, k0, A, H, P, ks, acc, 1);
+        SFX(tile_acc_more)(mr, ng, 3, k1 - k0, A + k0, H, P + k0 * ks, ks, acc, 1);
     }
     SFX(park)(mr * ng * 3, acc);
 #pragma GCC unroll 12
