@@ -67,6 +67,21 @@ static void gate_transpose(int to_keras, void *keras, void *other, int64_t n, in
  * permutation is its own inverse). ONNX keeps Keras's order z, r, h. */
 static const int torch_perm[3] = {1, 0, 2}, onnx_perm[3] = {0, 1, 2};
 
+/* All of a GRU between Keras and PyTorch layouts (to_keras: PyTorch -> Keras); the bias
+ * (2, 3H) row 0 is bias_ih, row 1 bias_hh, copied when bias is not NULL. */
+static void torch_layout(int to_keras, void *kernel, void *recurrent_kernel, void *bias,
+                         void *weight_ih, void *weight_hh, void *bias_ih, void *bias_hh,
+                         int64_t I, int64_t H, size_t es)
+{
+    gate_transpose(to_keras, kernel, weight_ih, I, H, torch_perm, es);
+    gate_transpose(to_keras, recurrent_kernel, weight_hh, H, H, torch_perm, es);
+    if (bias) {
+        gate_transpose(to_keras, bias, bias_ih, 1, H, torch_perm, es);
+        gate_transpose(to_keras, (char *)bias + (size_t)(3 * H) * es, bias_hh, 1, H,
+                       torch_perm, es);
+    }
+}
+
 int gru_pytorch_to_keras(const gru_tensor *weight_ih, const gru_tensor *weight_hh,
                          const gru_tensor *bias_ih, const gru_tensor *bias_hh,
                          gru_tensor *kernel, gru_tensor *recurrent_kernel, gru_tensor *bias)
@@ -94,14 +109,9 @@ int gru_pytorch_to_keras(const gru_tensor *weight_ih, const gru_tensor *weight_h
     } else if (bias) {
         return gru__error(GRU_ERR_ARG, "bias: must be NULL when bias_ih and bias_hh are NULL");
     }
-    size_t es = gru_dtype_size(dt);
-    gate_transpose(1, kernel->data, weight_ih->data, I, H, torch_perm, es);
-    gate_transpose(1, recurrent_kernel->data, weight_hh->data, H, H, torch_perm, es);
-    if (bias_ih) {
-        gate_transpose(1, bias->data, bias_ih->data, 1, H, torch_perm, es);
-        gate_transpose(1, (char *)bias->data + (size_t)(3 * H) * es, bias_hh->data, 1, H,
-                       torch_perm, es);
-    }
+    torch_layout(1, kernel->data, recurrent_kernel->data, bias_ih ? bias->data : NULL,
+                 weight_ih->data, weight_hh->data, bias_ih ? bias_ih->data : NULL,
+                 bias_hh ? bias_hh->data : NULL, I, H, gru_dtype_size(dt));
     return GRU_OK;
 }
 
@@ -134,14 +144,9 @@ int gru_keras_to_pytorch(const gru_tensor *kernel, const gru_tensor *recurrent_k
     } else if (bias_ih || bias_hh) {
         return gru__error(GRU_ERR_ARG, "bias_ih, bias_hh: must be NULL when bias is NULL");
     }
-    size_t es = gru_dtype_size(dt);
-    gate_transpose(0, kernel->data, weight_ih->data, I, H, torch_perm, es);
-    gate_transpose(0, recurrent_kernel->data, weight_hh->data, H, H, torch_perm, es);
-    if (bias) {
-        gate_transpose(0, bias->data, bias_ih->data, 1, H, torch_perm, es);
-        gate_transpose(0, (char *)bias->data + (size_t)(3 * H) * es, bias_hh->data, 1, H,
-                       torch_perm, es);
-    }
+    torch_layout(0, kernel->data, recurrent_kernel->data, bias ? bias->data : NULL,
+                 weight_ih->data, weight_hh->data, bias ? bias_ih->data : NULL,
+                 bias ? bias_hh->data : NULL, I, H, gru_dtype_size(dt));
     return GRU_OK;
 }
 
