@@ -10,7 +10,16 @@
  *   sigmoid  <= 4 ulp relative where the result is >= 2^-126, else within 2^-126
  *            absolute (like the reference formula, 0 once exp(-x) overflows)
  *   tanh     <= 3 ulp; tanh(±inf) = ±1, tanh(±0) = ±0, NaN -> NaN
- * The other activations are exact (bitwise equal to the reference's scalar functions).
+ *   gelu     <= 8 ulp (measured 7.2, the worst for x < -2; 5.0 for x in [-2, 0), 3.9
+ *            for x >= 0) of float64 gelu, 0.5 x erfc(-x / sqrt2), where that is >= 2^-126 in
+ *            magnitude, else within 2^-126 absolute (x below -13); the reference's float
+ *            formula 0.5 x (1 + erff(x / sqrt2)) is off by up to 2^-25 |x| absolute, as
+ *            1 + erf cancels for x < 0 (thousands of ulp from x = -4 on, 0 below -5.6);
+ *            gelu(inf) = inf, gelu(-inf) = NaN as the reference, NaN -> NaN
+ *   softplus <= 4 ulp (measured 3.4) of float64 softplus where that is >= 2^-126, else
+ *            within 2^-126 absolute; softplus(-inf) = 0, softplus(inf) = inf, NaN -> NaN
+ * elu, selu, swish and exponential within a few ulp of the reference's scalar functions;
+ * the other activations are exact (bitwise equal to them).
  */
 #include "cpu/fast.h"
 #include "test_util.h"
@@ -24,6 +33,17 @@
 #include <string.h>
 
 /* ---- vector math ----------------------------------------------------------------- */
+
+#define GELU_ULP 8.0
+#define SOFTPLUS_ULP 4.0
+
+/* act in float64; gelu as 0.5 x erfc(-x / sqrt2), whose tail does not cancel */
+static double act64(gru_activation act, double x)
+{
+    if (act == GRU_ACT_GELU)
+        return 0.5 * x * erfc(-x * 0.70710678118654752440);
+    return gru__act_f64(act, x);
+}
 
 static double ulp_of(double v)
 {
@@ -147,10 +167,14 @@ static void test_vmath_isa(int isa)
                      : act == GRU_ACT_EXPONENTIAL                  ? 2.0
                      : act == GRU_ACT_SWISH                        ? 5.0
                      : act == GRU_ACT_ELU || act == GRU_ACT_SELU   ? 4.0
+                     : act == GRU_ACT_GELU                         ? GELU_ULP
+                     : act == GRU_ACT_SOFTPLUS                     ? SOFTPLUS_ULP
                                                                    : 0.0;
         double wact = 0;
         for (int i = 0; i < 1000; i++) {
             float want = gru__act_f32((gru_activation)act, in[i]);
+            if (act == GRU_ACT_GELU) /* more accurate than the reference's float formula */
+                want = (float)act64((gru_activation)act, in[i]);
             if (tol > 0) {
                 double e = ulp_err(out[i], want);
                 bool ok = e <= tol || (isnan(want) && isnan(out[i])) || out[i] == want ||
@@ -173,6 +197,68 @@ static void test_vmath_isa(int isa)
                    gru_activation_name((gru_activation)act), wact);
         CHECK_MSG(bad == 0, "%s activation %s: %d mismatches", name,
                   gru_activation_name((gru_activation)act), bad);
+    }
+}
+
+/* gelu and softplus (the vector Phi and log1p of src/cpu/vmath_body.h) against float64 on
+ * dense sweeps: 2^22 points over the range where the result moves, small arguments of
+ * every exponent, and special values. */
+static void test_vmath_gelu_softplus(int isa)
+{
+    enum { N = 1 << 16 };
+    static float in[N], out[N];
+    const char *name = gru__isa_name(isa);
+    const gru_activation acts[2] = {GRU_ACT_GELU, GRU_ACT_SOFTPLUS};
+    const double bound[2] = {GELU_ULP, SOFTPLUS_ULP};
+    const double lo[2] = {-16.0, -105.0}, hi[2] = {16.0, 30.0};
+    for (int k = 0; k < 2; k++) {
+        const gru_activation act = acts[k];
+        double worst = 0, wx = 0;
+        int bad = 0;
+        for (int part = 0; part < 65; part++) {
+            /* parts 0..63: the dense sweep; 64: small arguments */
+            for (int i = 0; i < N; i++) {
+                if (part < 64)
+                    in[i] = (float)(lo[k] + (hi[k] - lo[k]) * (double)(part * N + i) /
+                                                ((double)N * 64));
+                else
+                    in[i] = ldexpf(1.0f + (float)i / N, -(i % 150)) * (i & 1 ? -1.0f : 1.0f);
+            }
+            CHECK(gru__fast_vmath(isa, 3 + act, in, out, N) == 0);
+            for (int i = 0; i < N; i++) {
+                double want = act64(act, (double)in[i]);
+                double e = ulp_err(out[i], want);
+                bool ok = fabs(want) < FLT_MIN ? fabs(out[i] - want) <= FLT_MIN : e <= bound[k];
+                if (fabs(want) >= FLT_MIN && e > worst) {
+                    worst = e;
+                    wx = in[i];
+                }
+                if (!ok && bad++ < 3)
+                    fprintf(stderr, "%s %s(%.9g) = %.9g, want %.9g (%.2f ulp)\n", name,
+                            gru_activation_name(act), in[i], out[i], want, e);
+            }
+        }
+        printf("%s: %s max error %.2f ulp (at %.9g)\n", name, gru_activation_name(act), worst,
+               wx);
+        CHECK_MSG(bad == 0, "%s %s: %d points beyond the bound", name, gru_activation_name(act),
+                  bad);
+    }
+
+    /* special values: as the reference (NaN where it gives NaN) */
+    const float sp[] = {INFINITY, -INFINITY, NAN, 0.0f, -0.0f, 1e30f, -1e30f, FLT_MAX,
+                        -FLT_MAX, 14.5f, -14.5f, 15.0f, -15.0f, 100.0f, -100.0f, -1e-45f};
+    const int ns = (int)(sizeof sp / sizeof sp[0]);
+    for (int k = 0; k < 2; k++) {
+        float o[32];
+        gru__fast_vmath(isa, 3 + acts[k], sp, o, ns);
+        for (int i = 0; i < ns; i++) {
+            float want = gru__act_f32(acts[k], sp[i]);
+            bool ok = isnan(want)                    ? isnan(o[i])
+                      : isinf(want) || want == 0.0f ? memcmp(&o[i], &want, sizeof want) == 0
+                      : ulp_err(o[i], act64(acts[k], sp[i])) <= bound[k];
+            CHECK_MSG(ok, "%s %s(%g) = %g, want %g", name, gru_activation_name(acts[k]), sp[i],
+                      o[i], want);
+        }
     }
 }
 
@@ -600,8 +686,10 @@ int main(void)
     int best = gru__isa_current();
     printf("instruction set of this machine: %s\n", gru__isa_name(best));
     for (int isa = GRU__ISA_GENERIC; isa <= best; isa++) {
-        if (isa != GRU__ISA_GENERIC)
+        if (isa != GRU__ISA_GENERIC) {
             test_vmath_isa(isa);
+            test_vmath_gelu_softplus(isa);
+        }
         test_kernels_random(isa);
         test_kernels_shapes(isa);
         /* the input projection a few steps at a time (fast_body.h, x_chunk): one step,

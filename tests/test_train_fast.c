@@ -394,6 +394,57 @@ static tcase random_case(tu_rng *r)
     return tc;
 }
 
+/* gelu's derivative as the vector backward computes it (AVX2, AVX-512; the portable body
+ * runs the reference's scalar formula) against float64 on a dense sweep over [-16, 16]:
+ *   |got - want| <= DGELU_ULP ulp(want) + 2^-22
+ * the absolute part for the zero of gelu' at x = -0.7518 (the two terms, of about 0.23,
+ * cancel there; the reference's float formula is no closer) and the underflow below
+ * x = -13 (the result subnormal, then 0). */
+#define DGELU_ULP 8.0
+static void test_dact_gelu(void)
+{
+    enum { N = 1 << 16 };
+    static float v[N], out[N];
+    for (int k = 0; k < n_isas; k++) {
+        void (*fn)(gru_activation, const float *, float *, int64_t) = NULL;
+#if defined(GRU_HAVE_X86_KERNELS)
+        if (isas[k] == GRU__ISA_AVX2)
+            fn = gru__tf_dact_avx2;
+        if (isas[k] == GRU__ISA_AVX512)
+            fn = gru__tf_dact_avx512;
+#endif
+        if (!fn)
+            continue;
+        double worst = 0, wx = 0, wabs = 0;
+        int bad = 0;
+        for (int part = 0; part < 64; part++) {
+            for (int i = 0; i < N; i++)
+                v[i] = (float)(-16.0 + 32.0 * (double)(part * N + i) / ((double)N * 64));
+            fn(GRU_ACT_GELU, v, out, N - part); /* vector tails too */
+            for (int i = 0; i < N - part; i++) {
+                double x = v[i];
+                double want = 0.5 * erfc(-x * 0.70710678118654752440) +
+                              x * exp(-0.5 * x * x) * 0.39894228040143267794;
+                int ex;
+                frexp(fabs(want), &ex);
+                double ulp = ldexp(1.0, (ex - 24 < -149 ? -149 : ex - 24));
+                double err = fabs((double)out[i] - want);
+                if (err > DGELU_ULP * ulp + ldexp(1.0, -22) && bad++ < 3)
+                    fprintf(stderr, "%s: gelu'(%.9g) = %.9g, want %.9g\n",
+                            gru__isa_name(isas[k]), x, out[i], want);
+                if (fabs(x + 0.7518) > 0.5 && err / ulp > worst) {
+                    worst = err / ulp;
+                    wx = x;
+                }
+                wabs = err > wabs ? err : wabs;
+            }
+        }
+        printf("%s: gelu' max error %.2f ulp away from its zero (at %.9g), %.3g absolute\n",
+               gru__isa_name(isas[k]), worst, wx, wabs);
+        CHECK_MSG(bad == 0, "%s: gelu' off at %d points", gru__isa_name(isas[k]), bad);
+    }
+}
+
 int main(void)
 {
     tu_rng r = {0x7261696e66617374ull};
@@ -407,6 +458,7 @@ int main(void)
     for (int k = 0; k < n_isas; k++)
         printf(" %s", gru__isa_name(isas[k]));
     printf("\n");
+    test_dact_gelu();
 
     /* every activation in each slot, both variants, everything on */
     for (int slot = 0; slot < 2; slot++)

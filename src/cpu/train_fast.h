@@ -39,6 +39,12 @@ int gru__train_fast_isa(const gru_layer *layer);
 /* Tests: how the time loop is split between the threads: -1 by size (default), 0 never,
  * 1 by units, 2 by samples. */
 void gru__train_fast_set_split(int mode);
+/* Tests: out = act'(v) as the fast backward of each ISA computes it (n floats). */
+void gru__tf_dact_generic(gru_activation act, const float *v, float *out, int64_t n);
+#if defined(GRU_HAVE_X86_KERNELS)
+void gru__tf_dact_avx2(gru_activation act, const float *v, float *out, int64_t n);
+void gru__tf_dact_avx512(gru_activation act, const float *v, float *out, int64_t n);
+#endif
 /* Run the fast path of instruction set isa (> GRU__ISA_REF, as returned above). */
 void gru__train_forward_fast_f32(const gru__train_args *a, int isa);
 void gru__train_backward_fast_f32(const gru__train_args *a, int isa);

@@ -123,6 +123,8 @@ TF_AI VEC SFX(tf_vdact)(gru_activation act, VEC v, VEC y)
         VEC d = VADD(VSET1(1.0f), VABS(v));
         return VDIV(VSET1(1.0f), VMUL(d, d));
     }
+    /* tf_dact1's formula, Phi(v) + v exp(-v^2 / 2) / sqrt(2 pi) */
+    case GRU_ACT_GELU: return SFX(vdgelu)(v);
 #endif
     default: {
         float tv[VW], ty[VW];
@@ -146,6 +148,17 @@ TF_AI void SFX(tf_st)(float *p, VEC v, int n)
 }
 #define TF_LD(p) SFX(tf_ld)((p), n)
 #define TF_ST(p, v) SFX(tf_st)((p), (v), n)
+
+/* Tests (tests/test_train_fast.c): out = act'(v) as the backward computes it, from v and
+ * y = act(v) of the forward's vact; n floats. */
+void SFX(gru__tf_dact)(gru_activation act, const float *v, float *out, int64_t n)
+{
+    for (int64_t i = 0; i < n; i += VW) {
+        const int m = (int)(n - i < VW ? n - i : VW);
+        VEC x = SFX(tf_ld)(v + i, m);
+        SFX(tf_st)(out + i, SFX(tf_vdact)(act, x, SFX(vact)(act, x)), m);
+    }
+}
 
 /* ---- the state of one call ------------------------------------------------------------ */
 

@@ -6,8 +6,9 @@
  *   VMATH_LIBM          (optional) exp/tanh/sigmoid lane by lane through libm: then
  *                       VMATH_EXP/TANH/SIGMOID(x) give them; else
  *                       VSEL_LT VROUND VSCALE2 VABS VCOPYSIGN for the vector versions
- * It defines SFX(vexp), SFX(vsigmoid), SFX(vtanh) and SFX(vact). Both bodies include it
- * once per translation unit; no include guard needed beyond that. */
+ * It defines SFX(vexp), SFX(vsigmoid), SFX(vtanh) and SFX(vact) (and, without VMATH_LIBM,
+ * SFX(vexpm1), SFX(vphi_parts), SFX(vgelu), SFX(vdgelu) and SFX(vsoftplus)). Both bodies
+ * include it once per translation unit; no include guard needed beyond that. */
 
 #include <math.h>
 
@@ -78,11 +79,87 @@ static inline VEC SFX(vexpm1)(VEC x)
     VEC large = VSUB(SFX(vexp)(x), VSET1(1.0f));
     return VSEL_LT(VABS(x), VSET1(0.3465f), small, large);
 }
+
+/* Gelu needs 1 + erf(x / sqrt2) = 2 Phi(x), Phi the standard normal distribution, whose
+ * float formula cancels for x < -1. Here Phi(-a) = e q for a = |x| >= 0 with
+ *   e = exp(-a^2 / 2)  and  q = exp(a^2 / 2) Phi(-a) = erfcx(a / sqrt2) / 2 in (0, 0.5],
+ * q as N(a) / D(a), N and D of degrees 4 and 5 with positive coefficients (Horner on a >= 0
+ * then loses almost nothing): our own fit, by iteratively reweighted linearized least
+ * squares in float64 (numpy) to the relative error of q on a in [0, 14.5], 0.1 ulp in
+ * float64 with the coefficients rounded to float, about 3.5 ulp evaluated in float. a^2 / 2
+ * is split into its rounded value and the exact rounding error (one FMA), so e carries
+ * vexp's error only, also far in the tail. a is clamped to 15 (e underflows to 0 from 14.5
+ * on; a NaN stays NaN). SFX(vphi_parts) returns q and sets *e. */
+static inline VEC SFX(vphi_parts)(VEC a, VEC *e)
+{
+    a = VMIN(VSET1(15.0f), a);
+    VEC m = VMUL(VSET1(-0.5f), a);
+    VEC hi = VMUL(m, a);
+    VEC lo = VFMA(m, a, VSUB(VZERO(), hi)); /* -a^2 / 2 = hi + lo exactly */
+    VEC g = SFX(vexp)(hi);
+    *e = VFMA(g, lo, g); /* exp(hi + lo) = exp(hi) (1 + lo), |lo| < 1e-5 */
+    VEC n = VSET1(4.1160751134e-03f);
+    n = VFMA(n, a, VSET1(4.0631722659e-02f));
+    n = VFMA(n, a, VSET1(1.8323078752e-01f));
+    n = VFMA(n, a, VSET1(4.3828925490e-01f));
+    n = VFMA(n, a, VSET1(0.5f));
+    VEC d = VSET1(1.0317350738e-02f);
+    d = VFMA(d, a, VSET1(1.0185507685e-01f));
+    d = VFMA(d, a, VSET1(4.6945911646e-01f));
+    d = VFMA(d, a, VSET1(1.2024853230e+00f));
+    d = VFMA(d, a, VSET1(1.6744635105e+00f));
+    d = VFMA(d, a, VSET1(1.0f));
+    return VDIV(n, d);
+}
+
+/* gelu(x) = x Phi(x): x e q for x < 0 (x e first: e q is subnormal before the product
+ * is, from x = -12.9 on), x (1 - e q) for x >= 0. Measured against float64 (tests/
+ * test_kernels.c, bound 8): 7.2 ulp at worst (x < -2; 5.0 on [-2, 0), 3.9 for x >= 0),
+ * where the reference's float formula is off by thousands of ulp from x = -4 on. */
+static inline VEC SFX(vgelu)(VEC x)
+{
+    VEC e;
+    VEC q = SFX(vphi_parts)(VABS(x), &e);
+    return VSEL_LT(x, VZERO(), VMUL(VMUL(x, e), q),
+                   VMUL(x, VSUB(VSET1(1.0f), VMUL(e, q))));
+}
+
+/* gelu'(x) = Phi(x) + x exp(-x^2 / 2) / sqrt(2 pi): e (q + x c) for x < 0 and
+ * 1 + e (x c - q) for x >= 0, c = 1 / sqrt(2 pi). Measured (tests/test_train_fast.c): 7
+ * ulp at worst away from its zero at x = -0.75, 1.2e-7 absolute near it (the reference's
+ * float formula: 6e-8 there, thousands of ulp from x = -4 on). */
+static inline VEC SFX(vdgelu)(VEC x)
+{
+    VEC e;
+    VEC q = SFX(vphi_parts)(VABS(x), &e);
+    VEC xc = VMUL(x, VSET1(0.39894228040143267794f));
+    return VSEL_LT(x, VZERO(), VMUL(e, VADD(q, xc)), VFMA(e, VSUB(xc, q), VSET1(1.0f)));
+}
+
+/* softplus(x) = max(x, 0) + log1p(exp(-|x|)), the reference's formula, with log1p(u) for
+ * u = exp(-|x|) in [0, 1] as u N(u) / D(u), N and D of degree 3 with positive
+ * coefficients: our own fit (as for vphi_parts) to the relative error of log1p(u) / u on
+ * [0, 1], 0.02 ulp in float64, about 2 ulp evaluated in float; softplus measured 3.4 ulp
+ * at worst against float64 (tests/test_kernels.c, bound 4). NaN gives NaN; -inf gives 0,
+ * +inf gives +inf. */
+static inline VEC SFX(vsoftplus)(VEC x)
+{
+    VEC u = SFX(vexp)(VSUB(VZERO(), VABS(x)));
+    VEC n = VSET1(3.4173163585e-03f);
+    n = VFMA(n, u, VSET1(2.3815856874e-01f));
+    n = VFMA(n, u, VSET1(1.0662201643e+00f));
+    n = VFMA(n, u, VSET1(1.0f));
+    VEC d = VSET1(7.5287699699e-02f);
+    d = VFMA(d, u, VSET1(6.8793821335e-01f));
+    d = VFMA(d, u, VSET1(1.5662200451e+00f));
+    d = VFMA(d, u, VSET1(1.0f));
+    return VADD(VMAX(VZERO(), x), VMUL(u, VDIV(n, d))); /* VMAX: a NaN x stays NaN */
+}
 #endif
 
-/* Any activation on a vector; tanh, sigmoid, exponential, swish, softsign, elu, selu and
- * the cheap ones vectorized, the rest (softplus, gelu) lane by lane through the
- * reference's scalar functions (slower, still exact to them). */
+/* Any activation on a vector, all vectorized; with VMATH_LIBM (the portable build), exp,
+ * tanh and sigmoid through libm and the ones under !VMATH_LIBM below lane by lane through
+ * the reference's scalar functions. */
 static inline __attribute__((always_inline)) VEC SFX(vact)(gru_activation act, VEC x)
 {
     switch (act) {
@@ -110,6 +187,10 @@ static inline __attribute__((always_inline)) VEC SFX(vact)(gru_activation act, V
         const float alpha = 1.6732632423543772848170429916717f;
         return VMUL(VSET1(scale), VSEL_LT(VZERO(), x, x, VMUL(VSET1(alpha), SFX(vexpm1)(x))));
     }
+    /* gelu as x Phi(x) = 0.5 x (1 + erf(x / sqrt2)); the reference's (float erff) loses
+     * the relative accuracy of 1 + erf for x < -1 by cancellation, this one does not */
+    case GRU_ACT_GELU: return SFX(vgelu)(x);
+    case GRU_ACT_SOFTPLUS: return SFX(vsoftplus)(x);
 #endif
     default: {
 #if VW == 1
