@@ -7,4 +7,14 @@
  * check that the CPU has AVX-512F (__builtin_cpu_supports("avx512f")) before calling. */
 double bench_fma_peak_avx512(int threads, double seconds);
 
+#include <time.h>
+
+/* Seconds on clock id (CLOCK_MONOTONIC, CLOCK_THREAD_CPUTIME_ID, ...). */
+static inline double bench_clock_s(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 #endif /* BENCH_FMA_PEAK_H */

@@ -15,12 +15,7 @@
 
 /* CPU time of the calling thread: on a machine shared with other work the loop is timed
  * only while it runs, so the reading is the hardware's ceiling, not this moment's share. */
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+static double now_s(void) { return bench_clock_s(CLOCK_THREAD_CPUTIME_ID); }
 
 /* 16 independent accumulators hide the FMA latency (4 cycles x 2 pipes needs >= 8). */
 static double fma_loop(long iters, float *sink)

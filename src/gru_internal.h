@@ -87,6 +87,8 @@ typedef struct gru__fwd_args {
     void *y;                 /* (B, T, H) return_sequences, else (B, H) */
     void *h_final;           /* (B, H) or NULL */
     void *ws;                /* workspace of gru__fwd_ws_bytes(B, T) bytes */
+    bool alt;                /* an odd call of a stream: kernels may walk the weights in
+                                the other order (same results within rounding) */
 } gru__fwd_args;
 
 /* Byte offsets of the pieces of the forward workspace (64-byte aligned). */

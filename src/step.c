@@ -9,6 +9,7 @@ typedef struct gru__stream {
     void *h;             /* (B, H) layer dtype: the stream's state */
     uint8_t *started;    /* (B) a kept step has been seen */
     void *ws;            /* forward workspace for (B, T = 1) */
+    uint64_t calls;      /* gru_step() calls that ran a step */
 } gru__stream;
 
 static void stream_free(gru__stream *s)
@@ -50,6 +51,7 @@ int gru_stream_begin(gru_layer *layer, int64_t B, const gru_tensor *h0)
     gru__stream *s = gru__alloc(sizeof *s);
     if (s) {
         s->B = B;
+        s->calls = 0;
         s->h = gru__alloc(hbytes);
         s->started = gru__alloc((size_t)B);
         s->ws = wsb == SIZE_MAX ? NULL : gru__alloc(wsb);
@@ -111,7 +113,7 @@ int gru_step(gru_layer *layer, const gru_tensor *x_t, const gru_tensor *mask_t,
     }
     gru__fwd_args a = {
         .layer = layer, .B = B, .T = 1, .x = x_t->data, .mask = m8, .h0 = s->h,
-        .y = y_t->data, .h_final = NULL, .ws = ws,
+        .y = y_t->data, .h_final = NULL, .ws = ws, .alt = (s->calls++ & 1) != 0,
     };
     gru__select_forward(layer, B, 1)(&a);
     const size_t rowb = (size_t)H * layer->esize;

@@ -470,9 +470,12 @@ static void test_kernels_shapes(int isa)
         {32, 10, 128, 256, false, true, true, true, false, false, GRU_ACT_TANH, GRU_ACT_HARD_SIGMOID, 1},
         {20, 6, 100, 200, false, false, true, false, true, true, GRU_ACT_SOFTSIGN, GRU_ACT_HARD_SIGMOID_KERAS3, 2},
         {7, 6, 33, 100, true, true, true, false, true, true, GRU_ACT_RELU, GRU_ACT_SIGMOID, 0.3},
+        /* B = 1, H not a multiple of the reversed walk's 32-row blocks, masked steps */
+        {1, 9, 40, 100, true, true, true, true, true, true, GRU_ACT_TANH, GRU_ACT_SIGMOID, 1},
+        {1, 9, 40, 100, false, true, true, false, true, true, GRU_ACT_TANH, GRU_ACT_SIGMOID, 1},
     };
     for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++)
-        for (int nth = 1; nth <= 2; nth++)
+        for (int nth = 1; nth <= 3; nth++)
             run_case(&cs[i], isa, nth, 1000 + i);
     /* batches that several threads share by samples (dispatch.c: B >= nth row tiles):
      * uneven shares, remainder rows, masks, go_backwards, last output only, 2-4 threads */
@@ -491,19 +494,23 @@ static void test_kernels_shapes(int isa)
 
 /* ---- streaming ------------------------------------------------------------------------ */
 
-static void test_stream(int isa, int nth, bool reset_after, bool with_mask)
+/* gru_step() step by step against the reference gru_forward(). B = 1 streams walk the
+ * weights backwards on odd calls (run_alt in fast_body.h): there H and I are not
+ * multiples of the superpanels and of the reversed walk's blocks. */
+static void test_stream(int isa, int nth, bool reset_after, bool with_mask, int64_t B,
+                        int64_t I, int64_t H)
 {
-    const int64_t B = 3, T = 9, I = 10, H = 21;
+    const int64_t T = 9;
     kcase c = {B, T, I, H, reset_after, true, true, false, with_mask, true,
                GRU_ACT_TANH, GRU_ACT_SIGMOID, 1.0};
-    tu_rng r = {77 + (uint64_t)reset_after};
+    tu_rng r = {77 + (uint64_t)reset_after + (uint64_t)B * 13};
     float *w[3];
     gru_layer *layer = make_layer(&c, &r, w);
     CHECK(layer != NULL);
     if (!layer)
         return;
     float *x = rand_buf(&r, B * T * I, 1.0), *h0 = rand_buf(&r, B * H, 0.5);
-    float m[3 * 9];
+    float *m = malloc((size_t)(B * T) * sizeof(float));
     for (int i = 0; i < B * T; i++)
         m[i] = (i % 4 == 1 || i < 2) ? 0.0f : 1.0f;
     float *y = calloc((size_t)(B * T * H), 4), *hs = calloc((size_t)(B * H), 4);
@@ -517,7 +524,8 @@ static void test_stream(int isa, int nth, bool reset_after, bool with_mask)
     gru__isa_force(isa);
     CHECK_OK(gru_layer_set_num_threads(layer, nth));
     CHECK_OK(gru_stream_begin(layer, B, &th0));
-    float xt[3 * 10], mt[3], yt[3 * 21], hst[3 * 21];
+    float *xt = malloc((size_t)(B * I) * 4), *mt = malloc((size_t)B * 4);
+    float *yt = malloc((size_t)(B * H) * 4), *hst = malloc((size_t)(B * H) * 4);
     int bad = 0;
     for (int64_t t = 0; t < T; t++) {
         for (int64_t b = 0; b < B; b++) {
@@ -543,7 +551,8 @@ static void test_stream(int isa, int nth, bool reset_after, bool with_mask)
     gru__isa_force(-1);
     gru_layer_destroy(layer);
     free(w[0]); free(w[1]); free(w[2]);
-    free(x); free(h0); free(y); free(hs);
+    free(x); free(h0); free(y); free(hs); free(m);
+    free(xt); free(mt); free(yt); free(hst);
 }
 
 static void test_errors(void)
@@ -703,9 +712,17 @@ int main(void)
             gru__fast_xchunk_rows = 256;
         }
         for (int nth = 1; nth <= 2; nth++) {
-            test_stream(isa, nth, false, false);
-            test_stream(isa, nth, true, true);
-            test_stream(isa, nth, false, true);
+            test_stream(isa, nth, false, false, 3, 10, 21);
+            test_stream(isa, nth, true, true, 3, 10, 21);
+            test_stream(isa, nth, false, true, 3, 10, 21);
+            test_stream(isa, nth, true, false, 1, 40, 70);
+            test_stream(isa, nth, true, true, 1, 70, 100);
+            test_stream(isa, nth, false, true, 1, 40, 70);
+            /* reset_after = FALSE walks backwards only with large weights: always here */
+            gru__fast_alt_min = 0;
+            test_stream(isa, nth, false, true, 1, 40, 70);
+            test_stream(isa, nth, false, false, 1, 70, 100);
+            gru__fast_alt_min = (int64_t)512 << 10;
         }
     }
     test_errors();

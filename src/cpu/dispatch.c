@@ -47,6 +47,7 @@ static void advise_huge(void *p, size_t bytes)
 }
 
 int64_t gru__fast_xchunk_min = (int64_t)6 << 20, gru__fast_xchunk_rows = 256;
+int64_t gru__fast_alt_min = (int64_t)512 << 10;
 
 /* ---- instruction sets ------------------------------------------------------------- */
 
@@ -402,7 +403,7 @@ void gru__forward_fast_f32(const gru__fwd_args *a)
         .h_out = (float *)(ws + lay.h), .scratch = f->scratch, .bhs = bhs,
         .reset_after = L->cfg.reset_after, .ret_seq = L->cfg.return_sequences,
         .go_backwards = L->cfg.go_backwards, .act = L->cfg.activation,
-        .ract = L->cfg.recurrent_activation,
+        .ract = L->cfg.recurrent_activation, .alt = a->alt,
     };
     const bool ret_seq = L->cfg.return_sequences;
     /* split by samples: per thread gru__fast_scratch_bufs(1) buffers of the stride of

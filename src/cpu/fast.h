@@ -78,7 +78,7 @@ typedef struct gru__fast {
 /* Floats between two scratch buffers of (B, H). */
 static inline int64_t gru__fast_bh_stride(int64_t B, int64_t H) { return (B * H + 15) & ~(int64_t)15; }
 /* Scratch buffers of (B, H) needed by nth threads. */
-static inline int64_t gru__fast_scratch_bufs(int nth) { return 3 + 3 * (int64_t)nth; }
+static inline int64_t gru__fast_scratch_bufs(int nth) { return 5 + 3 * (int64_t)nth; }
 
 /* One whole-sequence forward for the fast kernels (float32). */
 typedef struct gru__fast_job {
@@ -93,6 +93,7 @@ typedef struct gru__fast_job {
     float *scratch;         /* gru__fast_scratch_bufs(nth) buffers of stride bhs */
     int64_t bhs;            /* gru__fast_bh_stride(B, H) */
     bool reset_after, ret_seq, go_backwards;
+    bool alt;               /* odd call of a stream (gru__fwd_args.alt) */
     gru_activation act, ract;
 } gru__fast_job;
 
@@ -115,6 +116,10 @@ int gru__fast_vmath(int isa, int which, const float *in, float *out, int64_t n);
  * gru__fast_xchunk_min (6 MiB) projects ceil(gru__fast_xchunk_rows (256) / B) steps at a
  * time (fast_body.h, x_chunk). Tests lower both. */
 extern int64_t gru__fast_xchunk_min, gru__fast_xchunk_rows;
+/* An odd call of a B = 1 stream walks the weights backwards (run_alt in fast_body.h)
+ * with reset_after = TRUE, and with FALSE when a thread's part of both kernels takes at
+ * least gru__fast_alt_min bytes (512 KiB). Tests lower it. */
+extern int64_t gru__fast_alt_min;
 
 /* Frees the streaming state (src/step.c). */
 void gru__stream_free(gru_layer *layer);
