@@ -6,7 +6,10 @@
  * C is within (K + 2) * 2^-24 * (sum |a b| + |c|) of the exact value; the test allows twice
  * that. Also checked: overwrite never reads C (C starts as NaN), and nothing outside the
  * M x N block of C is written. The products on a packed B (AVX2, AVX-512: pack_b of B or
- * of B^T, then several column segments with offsets at once) are held to the same bound. */
+ * of B^T, then several column segments with offsets at once; A packed on the stack or in
+ * scratch of several sizes) are held to the same bound, and so is the product that packs B
+ * too into scratch (bp: scratch of its minimum size, which packs B in several chunks, and
+ * larger; never written past its end). */
 #include "gru_internal.h"
 #include "cpu/gemm.h"
 #include "test_util.h"
@@ -120,15 +123,19 @@ static void run_variant(const char *name, gru__gemm_fast_fn f)
 typedef void (*pack_fn)(int trans, int64_t K, int64_t N, const float *src, int64_t ld,
                         float *Bp);
 typedef void (*pb_fn)(int64_t M, int64_t K, const float *A, int64_t lda, int nseg,
-                      const gru__gemm_seg *seg, int accumulate);
+                      const gru__gemm_seg *seg, int accumulate, float *ws, int64_t nws);
 
-/* C_s = A · columns [n0_s, n0_s + N_s) of B_s (packed), nseg segments with their own B. */
+/* C_s = A · columns [n0_s, n0_s + N_s) of B_s (packed), nseg segments with their own B;
+ * nws floats of scratch (none when 0). */
 static void check_pb(const char *name, pack_fn pack, pb_fn pb, int64_t nr, tu_rng *rng,
-                     int64_t M, int64_t N, int64_t K, int trans, int accumulate)
+                     int64_t M, int64_t N, int64_t K, int trans, int accumulate, int64_t nws)
 {
     enum { NSEG = 3 };
     const int64_t lda = K + 1, Np = (N + nr - 1) / nr * nr, ld = (trans ? K : N) + 2;
     float *A = malloc((size_t)(M * lda) * sizeof(float));
+    float *ws = nws > 0 ? malloc((size_t)(nws + 1) * sizeof(float)) : NULL;
+    if (ws)
+        ws[nws] = SENTINEL;
     float *src[NSEG], *Bp[NSEG], *C[NSEG], *C0[NSEG];
     gru__gemm_seg seg[NSEG];
     int64_t n0[NSEG], nn[NSEG];
@@ -160,8 +167,12 @@ static void check_pb(const char *name, pack_fn pack, pb_fn pb, int64_t nr, tu_rn
         gru__gemm_seg one = {Bp[g], Np, n0[g], nn[g], C[g], N};
         seg[g] = one;
     }
-    pb(M, K, A, lda, NSEG, seg, accumulate);
+    pb(M, K, A, lda, NSEG, seg, accumulate, ws, nws);
     int bad = 0;
+    if (ws && ws[nws] != SENTINEL) {
+        fprintf(stderr, "%s pb: wrote past the end of its scratch\n", name);
+        bad++;
+    }
     for (int g = 0; g < NSEG; g++)
         for (int64_t i = 0; i < M && bad < 5; i++)
             for (int64_t j = 0; j < N && bad < 5; j++) {
@@ -189,9 +200,10 @@ static void check_pb(const char *name, pack_fn pack, pb_fn pb, int64_t nr, tu_rn
     for (int g = 0; g < NSEG; g++)
         if (C[g][M * N] != SENTINEL)
             bad++;
-    CHECK_MSG(bad == 0, "%s packed B: M=%lld N=%lld K=%lld trans=%d accumulate=%d", name,
-              (long long)M, (long long)N, (long long)K, trans, accumulate);
+    CHECK_MSG(bad == 0, "%s packed B: M=%lld N=%lld K=%lld trans=%d accumulate=%d nws=%lld",
+              name, (long long)M, (long long)N, (long long)K, trans, accumulate, (long long)nws);
     free(A);
+    free(ws);
     for (int g = 0; g < NSEG; g++) {
         free(src[g]);
         free(Bp[g]);
@@ -204,12 +216,58 @@ static void run_pb(const char *name, pack_fn pack, pb_fn pb, int64_t nr)
 {
     tu_rng rng = {0x5851f42d4c957f2dull};
     static const int64_t dims[] = {1, 3, 12, 16, 17, 32, 33, 100, 513, 1100};
+    /* scratch: none, too small for a larger block of A, one of 3 panels, plenty */
+    static const int64_t nws[] = {0, 1000, 3 * 12 * 512 + 5, 1 << 20};
     for (int a = 0; a < 10; a += 2)
         for (int b = 0; b < 10; b += 1)
             for (int c = 0; c < 10; c += 3)
                 if (dims[a] * dims[b] * dims[c] <= 4000000)
                     check_pb(name, pack, pb, nr, &rng, dims[a], dims[b], dims[c], (a + b) % 2,
-                             (b + c) % 2);
+                             (b + c) % 2, nws[(a + b + c) % 4]);
+    /* many rows (blocks of A larger than the stack's) with each scratch size */
+    for (int w = 0; w < 4; w++)
+        check_pb(name, pack, pb, nr, &rng, 301, 70, 600, w % 2, w / 2, nws[w]);
+}
+
+/* The product that packs B too, through the plain product's signature: scratch of
+ * bp_nws floats (+ a sentinel), checked after each call. */
+typedef void (*bp_fn)(int trans_a, int64_t M, int64_t N, int64_t K, const float *A,
+                      int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc,
+                      int accumulate, float *ws, int64_t nws);
+static bp_fn bp_f;
+static float *bp_ws;
+static int64_t bp_nws;
+static void bp_call(int trans_a, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
+                    const float *Bm, int64_t ldb, float *C, int64_t ldc, int accumulate)
+{
+    bp_ws[bp_nws] = SENTINEL;
+    bp_f(trans_a, M, N, K, A, lda, Bm, ldb, C, ldc, accumulate, bp_ws, bp_nws);
+    CHECK_MSG(bp_ws[bp_nws] == SENTINEL, "bp wrote past the end of its scratch (%lld floats)",
+              (long long)bp_nws);
+}
+
+static void run_bp(const char *name, bp_fn f, int64_t nmin)
+{
+    tu_rng rng = {0x2545f4914f6cdd1dull};
+    const int64_t sizes[] = {nmin - 1, nmin, nmin + 12345, 8 * nmin};
+    bp_f = f;
+    for (int w = 0; w < 4; w++) {
+        bp_nws = sizes[w];
+        bp_ws = malloc((size_t)(bp_nws + 1) * sizeof(float));
+        if (!bp_ws) {
+            CHECK(!"out of memory");
+            return;
+        }
+        printf("%s bp, scratch %lld floats\n", name, (long long)bp_nws);
+        if (w == 1)
+            run_variant(name, bp_call);
+        /* several chunks of B, remainders in every dimension, both A layouts */
+        check_case(name, bp_call, &rng, 0, 301, 1000, 1100, 1, w % 2);
+        check_case(name, bp_call, &rng, 1, 290, 777, 1030, 0, 1 - w % 2);
+        check_case(name, bp_call, &rng, 1, 25, 130, 513, 2, 0);
+        check_case(name, bp_call, &rng, 0, 150, 2100, 40, 0, 1);
+        free(bp_ws);
+    }
 }
 #endif
 
@@ -231,11 +289,15 @@ int main(void)
     CHECK(gru__gemm_variant_f32("nonsense") == NULL);
     run_variant("dispatched", gru__gemm_fast_f32);
 #if defined(GRU_HAVE_X86_KERNELS)
-    if (gru__gemm_variant_f32("avx2"))
+    if (gru__gemm_variant_f32("avx2")) {
         run_pb("avx2", gru__gemm_pack_b_avx2_f32, gru__gemm_pb_avx2_f32, gru__gemm_nr_avx2_f32());
-    if (gru__gemm_variant_f32("avx512"))
+        run_bp("avx2", gru__gemm_bp_avx2_f32, gru__gemm_bp_min_avx2_f32());
+    }
+    if (gru__gemm_variant_f32("avx512")) {
         run_pb("avx512", gru__gemm_pack_b_avx512_f32, gru__gemm_pb_avx512_f32,
                gru__gemm_nr_avx512_f32());
+        run_bp("avx512", gru__gemm_bp_avx512_f32, gru__gemm_bp_min_avx512_f32());
+    }
 #endif
     return tu_finish("test_gemm");
 }

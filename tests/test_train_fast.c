@@ -488,6 +488,16 @@ int main(void)
         big.mask = 1;
         run_case(&big, &r, false);
     }
+    /* units large enough for the GEMM scratch (3H x H floats split between the threads)
+     * to take the products that pack B too (input projection, dK, dU) and, with B > 48,
+     * A's larger row blocks in the per-step products; I across 24 rows of dK */
+    for (int ra = 0; ra < 2; ra++) {
+        tcase wide = {.B = 53, .T = 3, .I = 30, .H = 300, .reset_after = ra, .use_bias = true,
+                      .ret_seq = true, .ret_state = true, .goback = ra, .h0 = true,
+                      .trainable = true, .act = GRU_ACT_TANH, .ract = GRU_ACT_SIGMOID,
+                      .overwrite = ra, .want_dx = true, .want_dh0 = true};
+        run_case(&wide, &r, ra == 0);
+    }
     /* B = 1, long enough for the weight gradients formed alongside the one-thread loop
      * (parts of 48 steps): plain, then dropout and go_backwards (dx through dxs) */
     for (int ra = 0; ra < 2; ra++) {

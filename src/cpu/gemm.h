@@ -27,17 +27,29 @@ typedef struct gru__gemm_seg {
     float *C;          /* (M x N), row stride ldc */
     int64_t ldc;
 } gru__gemm_seg;
+/* pb: ws (nws floats, or NULL) is scratch for A's packed row blocks (larger ones when it
+ * holds them). bp: the plain product with B packed too, chunk by chunk, into the scratch
+ * ws (nws floats); with less than bp_min() floats (or a small product) it is the plain
+ * product. Same results as the plain product. */
 #if defined(GRU_HAVE_X86_KERNELS)
 int64_t gru__gemm_nr_avx2_f32(void);
 void gru__gemm_pack_b_avx2_f32(int trans, int64_t K, int64_t N, const float *src, int64_t ld,
                                float *Bp);
 void gru__gemm_pb_avx2_f32(int64_t M, int64_t K, const float *A, int64_t lda, int nseg,
-                           const gru__gemm_seg *seg, int accumulate);
+                           const gru__gemm_seg *seg, int accumulate, float *ws, int64_t nws);
+int64_t gru__gemm_bp_min_avx2_f32(void);
+void gru__gemm_bp_avx2_f32(int trans_a, int64_t M, int64_t N, int64_t K, const float *A,
+                           int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc,
+                           int accumulate, float *ws, int64_t nws);
 int64_t gru__gemm_nr_avx512_f32(void);
 void gru__gemm_pack_b_avx512_f32(int trans, int64_t K, int64_t N, const float *src, int64_t ld,
                                  float *Bp);
 void gru__gemm_pb_avx512_f32(int64_t M, int64_t K, const float *A, int64_t lda, int nseg,
-                             const gru__gemm_seg *seg, int accumulate);
+                             const gru__gemm_seg *seg, int accumulate, float *ws, int64_t nws);
+int64_t gru__gemm_bp_min_avx512_f32(void);
+void gru__gemm_bp_avx512_f32(int trans_a, int64_t M, int64_t N, int64_t K, const float *A,
+                             int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc,
+                             int accumulate, float *ws, int64_t nws);
 #endif
 /* The variant named "ref", "generic", "avx2" or "avx512" if this build and CPU have it,
  * else NULL. */

@@ -11,6 +11,7 @@
  *   TF_GEMM_PB, TF_GEMM_PACKB, TF_GEMM_NR   (optional) the same GEMM on a B packed once,
  *                       its packing and its strip width: then the recurrent kernel (and
  *                       K^T for dx) is packed once per call for the products of B > 1
+ *   TF_GEMM_BP          (with TF_GEMM_PB) the GEMM that packs B too, into scratch
  *   VMATH_LIBM          (optional) exp/tanh/sigmoid lane by lane through libm; else
  *                       VSEL_LT VROUND VSCALE2 VABS VCOPYSIGN for the vector ones
  *                       (the vector math is src/cpu/vmath_body.h, shared with fast_body.h)
@@ -32,7 +33,9 @@
  * Extra workspace (gru__train_layout): hm3 (2, 3, B, H), the masked states h ⊙ mh_g of
  * the step being run and of the next one (recurrent dropout only); dbs (2, 3H), the bias
  * gradient summed by the time loop (split by units only: a thread owns its columns); upk,
- * the packed recurrent kernel; kt sized for the packed K^T. */
+ * the packed recurrent kernel; kt sized for the packed K^T. With the packed recurrent
+ * kernel, ut (3H x H floats, where the plain products keep U^T) is the GEMMs' scratch
+ * instead, one equal part per thread of the pool (c->scr; part tid for thread tid). */
 
 #include <math.h>
 #include <stdatomic.h>
@@ -213,6 +216,8 @@ typedef struct SFX(tf_ctx) {
     int rows;                   /* time loop split by samples (rows) instead of units */
     struct SFX(tf_sync) *sync;  /* an overlapped job's counters, or NULL */
     int64_t ncg;                /* B = 1: vectors of units, ceil(H / VW) */
+    float *scr;                 /* pb: GEMM scratch, nscr floats per thread (in ut), or NULL */
+    int64_t nscr;
 } SFX(tf_ctx);
 
 static void SFX(tf_ctx_init)(SFX(tf_ctx) *c, const gru__train_args *a)
@@ -274,6 +279,20 @@ static void SFX(tf_ctx_init)(SFX(tf_ctx) *c, const gru__train_args *a)
     c->ncg = (c->H + VW - 1) / VW;
 }
 
+/* The GEMM scratch among nth threads (pb only: ut is free then). */
+static void SFX(tf_scr_init)(SFX(tf_ctx) *c, int nth)
+{
+    c->scr = NULL;
+    c->nscr = 0;
+    if (c->pb) {
+        c->scr = c->UT;
+        c->nscr = 3 * c->H * c->H / (nth > 1 ? nth : 1) / 16 * 16; /* parts 64-byte aligned */
+    }
+}
+
+/* Scratch of thread tid (NULL without). */
+#define TF_SCR(c, tid) ((c)->scr ? (c)->scr + (int64_t)(tid) * (c)->nscr : NULL)
+
 /* [*lo, *hi) = part tid of nth of [0, n), cut at multiples of align. */
 static void SFX(tf_split)(int64_t n, int tid, int nth, int64_t align, int64_t *lo, int64_t *hi)
 {
@@ -283,23 +302,44 @@ static void SFX(tf_split)(int64_t n, int tid, int nth, int64_t align, int64_t *l
     *hi = b1 * align < n ? b1 * align : n;
 }
 
-/* Part tid of nth of C = op(A) · B (+ C): the larger of M and N is split. */
-static void SFX(tf_gemm_part)(int tid, int nth, int trans_a, int64_t M, int64_t N, int64_t K,
-                              const float *A, int64_t lda, const float *Bm, int64_t ldb,
-                              float *C, int64_t ldc, int accumulate)
+/* C = op(A) · B (+ C) by the GEMM that packs B too when there is scratch (thread slot's
+ * part), else by the plain one. */
+static void SFX(tf_gemm)(const SFX(tf_ctx) *c, int slot, int trans_a, int64_t M, int64_t N,
+                         int64_t K, const float *A, int64_t lda, const float *Bm, int64_t ldb,
+                         float *C, int64_t ldc, int accumulate)
+{
+#if defined(TF_GEMM_BP)
+    if (c->scr) {
+        TF_GEMM_BP(trans_a, M, N, K, A, lda, Bm, ldb, C, ldc, accumulate, TF_SCR(c, slot),
+                   c->nscr);
+        return;
+    }
+#endif
+    (void)c;
+    (void)slot;
+    TF_GEMM(trans_a, M, N, K, A, lda, Bm, ldb, C, ldc, accumulate);
+}
+
+/* Part tid of nth of C = op(A) · B (+ C): the larger of M and N is split; slot: the
+ * calling thread's scratch. */
+static void SFX(tf_gemm_part)(const SFX(tf_ctx) *c, int slot, int tid, int nth, int trans_a,
+                              int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
+                              const float *Bm, int64_t ldb, float *C, int64_t ldc,
+                              int accumulate)
 {
     int64_t lo, hi;
     if (nth <= 1) {
-        TF_GEMM(trans_a, M, N, K, A, lda, Bm, ldb, C, ldc, accumulate);
+        SFX(tf_gemm)(c, slot, trans_a, M, N, K, A, lda, Bm, ldb, C, ldc, accumulate);
     } else if (M >= N) {
         SFX(tf_split)(M, tid, nth, 24, &lo, &hi);
         if (hi > lo)
-            TF_GEMM(trans_a, hi - lo, N, K, trans_a ? A + lo : A + lo * lda, lda, Bm, ldb,
-                    C + lo * ldc, ldc, accumulate);
+            SFX(tf_gemm)(c, slot, trans_a, hi - lo, N, K, trans_a ? A + lo : A + lo * lda, lda,
+                         Bm, ldb, C + lo * ldc, ldc, accumulate);
     } else {
         SFX(tf_split)(N, tid, nth, 32, &lo, &hi);
         if (hi > lo)
-            TF_GEMM(trans_a, M, hi - lo, K, A, lda, Bm + lo, ldb, C + lo, ldc, accumulate);
+            SFX(tf_gemm)(c, slot, trans_a, M, hi - lo, K, A, lda, Bm + lo, ldb, C + lo, ldc,
+                         accumulate);
     }
 }
 
@@ -452,20 +492,20 @@ static void SFX(tf_pack_pb)(const SFX(tf_ctx) *c, int bwd, int tid, int nth)
 
 /* C[:, u0:u1] (+)= A (M x H, row stride lda) · the units [u0, u1) of gate g's packed matrix;
  * C points at column 0 of the gate's block. */
-static void SFX(tf_pb)(const SFX(tf_ctx) *c, int64_t M, const float *A, int64_t lda, int g,
-                       int64_t u0, int64_t u1, float *C, int64_t ldc, int acc)
+static void SFX(tf_pb)(const SFX(tf_ctx) *c, int slot, int64_t M, const float *A, int64_t lda,
+                       int g, int64_t u0, int64_t u1, float *C, int64_t ldc, int acc)
 {
 #if defined(TF_GEMM_PB)
     gru__gemm_seg sg = {c->upk + g * c->H * c->np, c->np, u0, u1 - u0, C + u0, ldc};
-    TF_GEMM_PB(M, c->H, A, lda, 1, &sg, acc);
+    TF_GEMM_PB(M, c->H, A, lda, 1, &sg, acc, TF_SCR(c, slot), c->nscr);
 #else
-    (void)c; (void)M; (void)A; (void)lda; (void)g; (void)u0; (void)u1; (void)C; (void)ldc;
-    (void)acc;
+    (void)c; (void)slot; (void)M; (void)A; (void)lda; (void)g; (void)u0; (void)u1; (void)C;
+    (void)ldc; (void)acc;
 #endif
 }
 
 /* hr[:, g*H + u0 .. g*H + u1) = h · the units [u0, u1) of gates 0 .. ng-1, h packed once. */
-static void SFX(tf_pb_gates)(const SFX(tf_ctx) *c, int64_t M, const float *h, int ng,
+static void SFX(tf_pb_gates)(const SFX(tf_ctx) *c, int slot, int64_t M, const float *h, int ng,
                              int64_t u0, int64_t u1, float *hr)
 {
 #if defined(TF_GEMM_PB)
@@ -475,9 +515,9 @@ static void SFX(tf_pb_gates)(const SFX(tf_ctx) *c, int64_t M, const float *h, in
                              hr + g * c->H + u0, c->H3};
         sg[g] = one;
     }
-    TF_GEMM_PB(M, c->H, h, c->H, ng, sg, 0);
+    TF_GEMM_PB(M, c->H, h, c->H, ng, sg, 0, TF_SCR(c, slot), c->nscr);
 #else
-    (void)c; (void)M; (void)h; (void)ng; (void)u0; (void)u1; (void)hr;
+    (void)c; (void)slot; (void)M; (void)h; (void)ng; (void)u0; (void)u1; (void)hr;
 #endif
 }
 
@@ -508,7 +548,7 @@ static int64_t SFX(tf_part_steps)(const SFX(tf_ctx) *c)
 /* x in processing order and the input projections of every timestep (without bias: the
  * gate math adds it, in the reference's order), split between the threads. */
 /* Rows [r0, r1) of xs (x in processing order) and of pre = (xs * mx_g) · W_g. */
-static void SFX(tf_fwd_proj_rows)(const SFX(tf_ctx) *c, int64_t r0, int64_t r1)
+static void SFX(tf_fwd_proj_rows)(const SFX(tf_ctx) *c, int slot, int64_t r0, int64_t r1)
 {
     const int64_t B = c->B, T = c->T, I = c->I, H = c->H, H3 = c->H3;
     const float *x = c->a->x; /* (B, T, I) */
@@ -519,15 +559,17 @@ static void SFX(tf_fwd_proj_rows)(const SFX(tf_ctx) *c, int64_t r0, int64_t r1)
     if (r1 <= r0)
         return;
     if (c->xdrop == 0) {
-        TF_GEMM(0, r1 - r0, H3, I, c->xs + r0 * I, I, c->K, H3, c->pre + r0 * H3, H3, 0);
+        SFX(tf_gemm)(c, slot, 0, r1 - r0, H3, I, c->xs + r0 * I, I, c->K, H3, c->pre + r0 * H3,
+                     H3, 0);
     } else if (c->xdrop == 1) {
         SFX(tf_rows_mask)(r0, r1, B, I, c->xs, c->mx, c->big);
-        TF_GEMM(0, r1 - r0, H3, I, c->big + r0 * I, I, c->K, H3, c->pre + r0 * H3, H3, 0);
+        SFX(tf_gemm)(c, slot, 0, r1 - r0, H3, I, c->big + r0 * I, I, c->K, H3,
+                     c->pre + r0 * H3, H3, 0);
     } else {
         for (int g = 0; g < 3; g++) {
             SFX(tf_rows_mask)(r0, r1, B, I, c->xs, c->mx + g * B * I, c->big);
-            TF_GEMM(0, r1 - r0, H, I, c->big + r0 * I, I, c->K + g * H, H3,
-                    c->pre + r0 * H3 + g * H, H3, 0);
+            SFX(tf_gemm)(c, slot, 0, r1 - r0, H, I, c->big + r0 * I, I, c->K + g * H, H3,
+                         c->pre + r0 * H3 + g * H, H3, 0);
         }
     }
 }
@@ -541,12 +583,12 @@ static void SFX(tf_fwd_proj)(void *ctx, int tid, int nth)
     SFX(tf_split)(c->TB, tid, nth, 24, &r0, &r1);
     if (c->pb)
         SFX(tf_pack_pb)(c, 0, tid, nth);
-    SFX(tf_fwd_proj_rows)(c, r0, r1);
+    SFX(tf_fwd_proj_rows)(c, tid, r0, r1);
 }
 
 /* Forward parts: claim the next part of the projections (only part `want` when want >= 0)
  * and form it; 0 when nothing was claimed. */
-static int SFX(tf_fwd_part)(const SFX(tf_ctx) *c, int64_t want)
+static int SFX(tf_fwd_part)(const SFX(tf_ctx) *c, int slot, int64_t want)
 {
     struct SFX(tf_sync) *y = c->sync;
     const int64_t P = SFX(tf_part_steps)(c), n = (c->T + P - 1) / P;
@@ -560,7 +602,7 @@ static int SFX(tf_fwd_part)(const SFX(tf_ctx) *c, int64_t want)
             return 0;
     }
     const int64_t sb = (j + 1) * P < c->T ? (j + 1) * P : c->T;
-    SFX(tf_fwd_proj_rows)(c, j * P * c->B, sb * c->B);
+    SFX(tf_fwd_proj_rows)(c, slot, j * P * c->B, sb * c->B);
     SFX(tf_wait)(&y->done, j); /* published in order */
     atomic_store_explicit(&y->done, j + 1, memory_order_release);
     return 1;
@@ -572,7 +614,7 @@ static void SFX(tf_fwd_need)(const SFX(tf_ctx) *c, int64_t s)
 {
     const int64_t k = s / SFX(tf_part_steps)(c);
     while (atomic_load_explicit(&c->sync->done, memory_order_acquire) <= k)
-        if (!SFX(tf_fwd_part)(c, k))
+        if (!SFX(tf_fwd_part)(c, 0, k)) /* the loop runs as thread 0 */
             SFX(tf_pause)();
 }
 
@@ -747,10 +789,10 @@ TF_AI void SFX(tf_fwd_loop)(SFX(tf_ctx) *c, int tid, int nth, gru_activation act
                     SFX(tf_matvec)(H, c->hdrop ? hm + g * BH : h, c->upk + g * c->ncg * fss,
                                    fss, u0, u1, hr + g * H, 0);
             else if (c->pb && !c->hdrop)
-                SFX(tf_pb_gates)(c, nb, h, ng, u0, u1, hr);
+                SFX(tf_pb_gates)(c, tid, nb, h, ng, u0, u1, hr);
             else if (c->pb)
                 for (int g = 0; g < ng; g++)
-                    SFX(tf_pb)(c, nb, hm + g * BH, H, g, u0, u1, hr + g * H, H3, 0);
+                    SFX(tf_pb)(c, tid, nb, hm + g * BH, H, g, u0, u1, hr + g * H, H3, 0);
             else if (!c->hdrop && nu == H)
                 TF_GEMM(0, nb, ng * H, H, h, H, U, H3, hr, H3, 0);
             else
@@ -771,7 +813,8 @@ TF_AI void SFX(tf_fwd_loop)(SFX(tf_ctx) *c, int tid, int nth, gru_activation act
                     SFX(tf_matvec)(H, c->cc + s * BH, c->upk + 2 * c->ncg * fss, fss, u0, u1,
                                    hr + 2 * H, 0);
                 else if (c->pb)
-                    SFX(tf_pb)(c, nb, c->cc + s * BH + b0 * H, H, 2, u0, u1, hr + 2 * H, H3, 0);
+                    SFX(tf_pb)(c, tid, nb, c->cc + s * BH + b0 * H, H, 2, u0, u1, hr + 2 * H, H3,
+                               0);
                 else
                     TF_GEMM(0, nb, nu, H, c->cc + s * BH + b0 * H, H, U + 2 * H + u0, H3,
                             hr + 2 * H + u0, H3, 0);
@@ -808,7 +851,7 @@ static void SFX(tf_fwd_overlap)(void *ctx, int tid, int nth)
             SFX(tf_pack_pb)(c, 0, 0, 1);
         SFX(tf_fwd_loop_any)(c, 0, 1);
     } else if (tid == 1) {
-        while (SFX(tf_fwd_part)(c, -1))
+        while (SFX(tf_fwd_part)(c, 1, -1))
             ;
     }
 }
@@ -819,6 +862,7 @@ void SFX(gru__tf_forward)(const gru__train_args *a, const gru__tf_run *run)
     SFX(tf_ctx_init)(&c, a);
     gru__pool *pool = run->nth > 1 ? run->pool : NULL;
     c.rows = run->rows && run->nr > 1 && pool;
+    SFX(tf_scr_init)(&c, pool ? run->nth : 1);
     if (a->h0)
         memcpy(c.hs, a->h0, (size_t)c.BH * sizeof(float));
     else
@@ -979,7 +1023,7 @@ TF_AI void SFX(tf_bwd_gates_r)(const SFX(tf_ctx) *c, gru_activation ract, int64_
 /* dt[:, u0:u1] += sum over the first ng gates of (GR_g · U_g^T)[:, u0:u1] * mh_g. */
 /* Rows [b0, b1), units [u0, u1) of dt += sum over the first ng gates of
  * (GR_g · U_g^T) * mh_g; GR (B, 3H) of this step. */
-static void SFX(tf_bwd_dh)(const SFX(tf_ctx) *c, int ng, const float *GR, int64_t b0,
+static void SFX(tf_bwd_dh)(const SFX(tf_ctx) *c, int tid, int ng, const float *GR, int64_t b0,
                            int64_t b1, int64_t u0, int64_t u1, float *dt)
 {
     const int64_t H = c->H, H3 = c->H3, BH = c->BH, nu = u1 - u0, nb = b1 - b0;
@@ -990,7 +1034,7 @@ static void SFX(tf_bwd_dh)(const SFX(tf_ctx) *c, int ng, const float *GR, int64_
             SFX(tf_matvec)(ng * H, GR, c->upk, bss, u0, u1, dt, 1);
         else if (c->pb)
             for (int g = 0; g < ng; g++)
-                SFX(tf_pb)(c, nb, GRb + g * H, H3, g, u0, u1, dt + b0 * H, H, 1);
+                SFX(tf_pb)(c, tid, nb, GRb + g * H, H3, g, u0, u1, dt + b0 * H, H, 1);
         else
             TF_GEMM(0, nb, nu, ng * H, GRb, H3, c->UT + u0, H, dt + b0 * H + u0, H, 1);
         return;
@@ -999,7 +1043,7 @@ static void SFX(tf_bwd_dh)(const SFX(tf_ctx) *c, int ng, const float *GR, int64_
         if (c->mv)
             SFX(tf_matvec)(H, GR + g * H, c->upk + g * H * VW, bss, u0, u1, c->hm, 0);
         else if (c->pb)
-            SFX(tf_pb)(c, nb, GRb + g * H, H3, g, u0, u1, c->hm + b0 * H, H, 0);
+            SFX(tf_pb)(c, tid, nb, GRb + g * H, H3, g, u0, u1, c->hm + b0 * H, H, 0);
         else
             TF_GEMM(0, nb, nu, H, GRb + g * H, H3, c->UT + g * H * H + u0, H,
                     c->hm + b0 * H + u0, H, 0);
@@ -1036,14 +1080,15 @@ TF_AI void SFX(tf_bwd_loop)(SFX(tf_ctx) *c, int tid, int nth, gru_activation act
         gru__pool_barrier(pool, tid);
         if (c->ra) {
             if (work)
-                SFX(tf_bwd_dh)(c, 3, GR, b0, b1, u0, u1, dt);
+                SFX(tf_bwd_dh)(c, tid, 3, GR, b0, b1, u0, u1, dt);
         } else {
             if (work) {
                 /* dq = dA_h · U_h^T into hm */
                 if (c->mv)
                     SFX(tf_matvec)(H, G + 2 * H, c->upk + 2 * H * VW, H3 * VW, u0, u1, c->hm, 0);
                 else if (c->pb)
-                    SFX(tf_pb)(c, nb, G + b0 * H3 + 2 * H, H3, 2, u0, u1, c->hm + b0 * H, H, 0);
+                    SFX(tf_pb)(c, tid, nb, G + b0 * H3 + 2 * H, H3, 2, u0, u1, c->hm + b0 * H, H,
+                               0);
                 else
                     TF_GEMM(0, nb, nu, H, G + b0 * H3 + 2 * H, H3, c->UT + 2 * H * H + u0, H,
                             c->hm + b0 * H + u0, H, 0);
@@ -1052,7 +1097,7 @@ TF_AI void SFX(tf_bwd_loop)(SFX(tf_ctx) *c, int tid, int nth, gru_activation act
             }
             gru__pool_barrier(pool, tid);
             if (work)
-                SFX(tf_bwd_dh)(c, 2, G, b0, b1, u0, u1, dt);
+                SFX(tf_bwd_dh)(c, tid, 2, G, b0, b1, u0, u1, dt);
         }
         float *tmp = dh;
         dh = dt;
@@ -1078,25 +1123,26 @@ static void SFX(tf_bwd_loop_any)(void *ctx, int tid, int nth)
 }
 
 /* dx rows (M of them, row stride ldc) = dA rows (M x 3H) · W^T, K^T packed or plain. */
-static void SFX(tf_dx_rows)(const SFX(tf_ctx) *c, int64_t M, const float *dA, float *dx,
-                            int64_t ldc)
+static void SFX(tf_dx_rows)(const SFX(tf_ctx) *c, int slot, int64_t M, const float *dA,
+                            float *dx, int64_t ldc)
 {
 #if defined(TF_GEMM_PB)
     if (c->kpk) {
         gru__gemm_seg sg = {c->KT, c->ki, 0, c->I, dx, ldc};
-        TF_GEMM_PB(M, c->H3, dA, c->H3, 1, &sg, 0);
+        TF_GEMM_PB(M, c->H3, dA, c->H3, 1, &sg, 0, TF_SCR(c, slot), c->nscr);
         return;
     }
 #endif
+    (void)slot;
     TF_GEMM(0, M, c->I, c->H3, dA, c->H3, c->KT, c->I, dx, ldc, 0);
 }
 
 /* Weight gradients (dK, dU) and dx from the steps [sa, sb) (rows sa*B .. sb*B of the
  * (T*B) arrays), split between the nth threads of pool (barriers only around the shared
  * masked copies in big). first: the first part of this backward (overwrite or accumulate
- * as asked), else accumulate onto the earlier parts. */
+ * as asked), else accumulate onto the earlier parts. slot: the calling thread's scratch. */
 static void SFX(tf_bwd_weights_steps)(const SFX(tf_ctx) *c, gru__pool *pool, int tid, int nth,
-                                      int64_t sa, int64_t sb, int first)
+                                      int slot, int64_t sa, int64_t sb, int first)
 {
     const gru__train_args *a = c->a;
     const int64_t B = c->B, T = c->T, I = c->I, H = c->H, H3 = c->H3, BH = c->BH;
@@ -1112,17 +1158,17 @@ static void SFX(tf_bwd_weights_steps)(const SFX(tf_ctx) *c, gru__pool *pool, int
     if (weights && a->dk) {
         float *dK = a->dk;
         if (c->xdrop == 0) {
-            SFX(tf_gemm_part)(tid, nth, 1, I, H3, n, c->xs + R * I, I, c->dg + R * H3, H3, dK,
+            SFX(tf_gemm_part)(c, slot, tid, nth, 1, I, H3, n, c->xs + R * I, I, c->dg + R * H3, H3, dK,
                               H3, acc);
         } else {
             for (int g = 0; g < (c->xdrop == 1 ? 1 : 3); g++) {
                 SFX(tf_rows_mask)(r0, r1, B, I, c->xs, c->mx + g * B * I, c->big);
                 gru__pool_barrier(pool, tid);
                 if (c->xdrop == 1)
-                    SFX(tf_gemm_part)(tid, nth, 1, I, H3, n, c->big + R * I, I, c->dg + R * H3,
+                    SFX(tf_gemm_part)(c, slot, tid, nth, 1, I, H3, n, c->big + R * I, I, c->dg + R * H3,
                                       H3, dK, H3, acc);
                 else
-                    SFX(tf_gemm_part)(tid, nth, 1, I, H, n, c->big + R * I, I,
+                    SFX(tf_gemm_part)(c, slot, tid, nth, 1, I, H, n, c->big + R * I, I,
                                       c->dg + R * H3 + g * H, H3, dK + g * H, H3, acc);
                 gru__pool_barrier(pool, tid);
             }
@@ -1132,19 +1178,19 @@ static void SFX(tf_bwd_weights_steps)(const SFX(tf_ctx) *c, gru__pool *pool, int
         float *dU = a->drk;
         const int ng = c->ra ? 3 : 2;
         if (!c->hdrop) {
-            SFX(tf_gemm_part)(tid, nth, 1, H, ng * H, n, c->hs + R * H, H, c->dgr + R * H3, H3,
+            SFX(tf_gemm_part)(c, slot, tid, nth, 1, H, ng * H, n, c->hs + R * H, H, c->dgr + R * H3, H3,
                               dU, H3, acc);
         } else {
             for (int g = 0; g < ng; g++) {
                 SFX(tf_rows_mask)(r0, r1, B, H, c->hs, c->mh + g * BH, c->big);
                 gru__pool_barrier(pool, tid);
-                SFX(tf_gemm_part)(tid, nth, 1, H, H, n, c->big + R * H, H,
+                SFX(tf_gemm_part)(c, slot, tid, nth, 1, H, H, n, c->big + R * H, H,
                                   c->dgr + R * H3 + g * H, H3, dU + g * H, H3, acc);
                 gru__pool_barrier(pool, tid);
             }
         }
         if (!c->ra)
-            SFX(tf_gemm_part)(tid, nth, 1, H, H, n, c->cc + R * H, H, c->dg + R * H3 + 2 * H,
+            SFX(tf_gemm_part)(c, slot, tid, nth, 1, H, H, n, c->cc + R * H, H, c->dg + R * H3 + 2 * H,
                               H3, dU + 2 * H, H3, acc);
     }
     if (c->dxdirect) {
@@ -1153,7 +1199,7 @@ static void SFX(tf_bwd_weights_steps)(const SFX(tf_ctx) *c, gru__pool *pool, int
         float *dx = a->dx;
         if (B == 1) {
             if (r1 > r0)
-                SFX(tf_dx_rows)(c, r1 - r0, c->dg + r0 * H3, dx + r0 * I, I);
+                SFX(tf_dx_rows)(c, slot, r1 - r0, c->dg + r0 * H3, dx + r0 * I, I);
             if (c->xdrop == 1)
                 SFX(tf_rows_mask)(r0, r1, 1, I, dx, c->mx, dx);
         } else {
@@ -1162,7 +1208,7 @@ static void SFX(tf_bwd_weights_steps)(const SFX(tf_ctx) *c, gru__pool *pool, int
             for (int64_t s = sa + s0; s < sa + s1; s++) {
                 const int64_t t = c->goback ? T - 1 - s : s;
                 float *dxt = dx + t * I; /* row b at dxt + b * T * I */
-                SFX(tf_dx_rows)(c, B, c->dg + s * B * H3, dxt, T * I);
+                SFX(tf_dx_rows)(c, slot, B, c->dg + s * B * H3, dxt, T * I);
                 if (c->xdrop == 1)
                     for (int64_t b = 0; b < B; b++)
                         for (int64_t j = 0; j < I; j++)
@@ -1226,14 +1272,14 @@ static void SFX(tf_bwd_db)(const SFX(tf_ctx) *c, int tid, int nth)
 static void SFX(tf_bwd_weights)(void *ctx, int tid, int nth)
 {
     SFX(tf_ctx) *c = ctx;
-    SFX(tf_bwd_weights_steps)(c, c->pool, tid, nth, 0, c->T, 1);
+    SFX(tf_bwd_weights_steps)(c, c->pool, tid, nth, tid, 0, c->T, 1);
     SFX(tf_bwd_db)(c, tid, nth);
 }
 
 /* Backward parts (steps from the last one down): claim the next, wait until the loop has
  * finished its steps and the parts before it are accumulated, form its weight gradients
  * and dx; 0 when none is left. */
-static int SFX(tf_bwd_part)(const SFX(tf_ctx) *c)
+static int SFX(tf_bwd_part)(const SFX(tf_ctx) *c, int slot)
 {
     struct SFX(tf_sync) *y = c->sync;
     const int64_t T = c->T, P = SFX(tf_part_steps)(c), n = (T + P - 1) / P;
@@ -1243,7 +1289,7 @@ static int SFX(tf_bwd_part)(const SFX(tf_ctx) *c)
     const int64_t sb = T - j * P, sa = sb - P > 0 ? sb - P : 0;
     SFX(tf_wait)(&y->loop, T - sa);
     SFX(tf_wait)(&y->done, j); /* one part at a time onto dK, dU */
-    SFX(tf_bwd_weights_steps)(c, NULL, 0, 1, sa, sb, j == 0);
+    SFX(tf_bwd_weights_steps)(c, NULL, 0, 1, slot, sa, sb, j == 0);
     atomic_store_explicit(&y->done, j + 1, memory_order_release);
     return 1;
 }
@@ -1258,7 +1304,7 @@ static void SFX(tf_bwd_overlap)(void *ctx, int tid, int nth)
     if (tid == 0)
         SFX(tf_bwd_loop_any)(c, 0, 1);
     if (tid <= 1)
-        while (SFX(tf_bwd_part)(c))
+        while (SFX(tf_bwd_part)(c, tid))
             ;
 }
 
@@ -1268,6 +1314,7 @@ void SFX(gru__tf_backward)(const gru__train_args *a, const gru__tf_run *run)
     SFX(tf_ctx_init)(&c, a);
     gru__pool *pool = run->nth > 1 ? run->pool : NULL;
     c.rows = run->rows && run->nr > 1 && pool;
+    SFX(tf_scr_init)(&c, pool ? run->nth : 1);
     /* the bias gradient is summed in the time loop unless two threads share its columns */
     if (a->layer->cfg.trainable && a->db && a->layer->bias && !c.rows)
         c.dbs = (float *)(a->ws + a->lay->dbs);

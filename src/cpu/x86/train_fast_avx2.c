@@ -10,6 +10,7 @@
 #define TF_GEMM gru__gemm_avx2_f32
 #define TF_GEMM_PB gru__gemm_pb_avx2_f32
 #define TF_GEMM_PACKB gru__gemm_pack_b_avx2_f32
+#define TF_GEMM_BP gru__gemm_bp_avx2_f32
 #define TF_GEMM_NR 16 /* the GEMM's strip width (GEMM_NV * VW of gemm_avx2.c) */
 
 #include "cpu/train_fast_body.h"

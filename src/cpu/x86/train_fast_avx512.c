@@ -10,6 +10,7 @@
 #define TF_GEMM gru__gemm_avx512_f32
 #define TF_GEMM_PB gru__gemm_pb_avx512_f32
 #define TF_GEMM_PACKB gru__gemm_pack_b_avx512_f32
+#define TF_GEMM_BP gru__gemm_bp_avx512_f32
 #define TF_GEMM_NR 32 /* the GEMM's strip width (GEMM_NV * VW of gemm_avx512.c) */
 
 #include "cpu/train_fast_body.h"
