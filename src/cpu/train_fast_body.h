@@ -828,15 +828,22 @@ TF_AI void SFX(tf_fwd_loop)(SFX(tf_ctx) *c, int tid, int nth, gru_activation act
     }
 }
 
+/* loop(c, tid, nth, act, ract) with the default pairs passed as constants, so that their
+ * loops are compiled with the activations known; any other pair at run time. */
+#define TF_ACT_DISPATCH(loop, c, tid, nth)                                                   \
+    do {                                                                                    \
+        if ((c)->act == GRU_ACT_TANH && (c)->ract == GRU_ACT_SIGMOID)                       \
+            loop(c, tid, nth, GRU_ACT_TANH, GRU_ACT_SIGMOID);                               \
+        else if ((c)->act == GRU_ACT_TANH && (c)->ract == GRU_ACT_HARD_SIGMOID) /* Keras 2 */ \
+            loop(c, tid, nth, GRU_ACT_TANH, GRU_ACT_HARD_SIGMOID);                          \
+        else                                                                                \
+            loop(c, tid, nth, (c)->act, (c)->ract);                                         \
+    } while (0)
+
 static void SFX(tf_fwd_loop_any)(void *ctx, int tid, int nth)
 {
     SFX(tf_ctx) *c = ctx;
-    if (c->act == GRU_ACT_TANH && c->ract == GRU_ACT_SIGMOID)
-        SFX(tf_fwd_loop)(c, tid, nth, GRU_ACT_TANH, GRU_ACT_SIGMOID);
-    else if (c->act == GRU_ACT_TANH && c->ract == GRU_ACT_HARD_SIGMOID) /* Keras 2's default */
-        SFX(tf_fwd_loop)(c, tid, nth, GRU_ACT_TANH, GRU_ACT_HARD_SIGMOID);
-    else
-        SFX(tf_fwd_loop)(c, tid, nth, c->act, c->ract);
+    TF_ACT_DISPATCH(SFX(tf_fwd_loop), c, tid, nth);
 }
 
 /* The time loop on one thread (tid 0) while another (tid 1) forms the input projections
@@ -1114,12 +1121,7 @@ TF_AI void SFX(tf_bwd_loop)(SFX(tf_ctx) *c, int tid, int nth, gru_activation act
 static void SFX(tf_bwd_loop_any)(void *ctx, int tid, int nth)
 {
     SFX(tf_ctx) *c = ctx;
-    if (c->act == GRU_ACT_TANH && c->ract == GRU_ACT_SIGMOID)
-        SFX(tf_bwd_loop)(c, tid, nth, GRU_ACT_TANH, GRU_ACT_SIGMOID);
-    else if (c->act == GRU_ACT_TANH && c->ract == GRU_ACT_HARD_SIGMOID) /* Keras 2's default */
-        SFX(tf_bwd_loop)(c, tid, nth, GRU_ACT_TANH, GRU_ACT_HARD_SIGMOID);
-    else
-        SFX(tf_bwd_loop)(c, tid, nth, c->act, c->ract);
+    TF_ACT_DISPATCH(SFX(tf_bwd_loop), c, tid, nth);
 }
 
 /* dx rows (M of them, row stride ldc) = dA rows (M x 3H) · W^T, K^T packed or plain. */
@@ -1344,3 +1346,4 @@ void SFX(gru__tf_backward)(const gru__train_args *a, const gru__tf_run *run)
 #undef TF_LD
 #undef TF_ST
 #undef TF_AI
+#undef TF_ACT_DISPATCH

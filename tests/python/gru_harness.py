@@ -216,6 +216,24 @@ def assert_close(got, expected, *, atol=ATOL32, rtol=RTOL32, scaled=False, what=
            f"|d| <= {a:.3g} + {rtol:.3g}*|e|", what)
 
 
+def assert_near(got, want, what="", *, atol=ATOL32, rtol=RTOL32):
+    """|got - want| <= atol + rtol * |want| elementwise, both taken to float64 (any dtypes,
+    same shape): for outputs of model files checked against the frameworks."""
+    got = np.asarray(got, np.float64)
+    want = np.asarray(want, np.float64)
+    assert got.shape == want.shape, f"{what}: shape {got.shape} != {want.shape}"
+    err = np.abs(got - want) - (atol + rtol * np.abs(want))
+    assert (err <= 0).all(), f"{what}: max abs diff {np.abs(got - want).max():.3g}"
+
+
+def run_cli(gru_bin, *args, ok=True):
+    """Run the `gru` CLI with args (str() of each); when ok, assert that it exited 0."""
+    p = subprocess.run([str(gru_bin), *map(str, args)], capture_output=True, text=True)
+    if ok:
+        assert p.returncode == 0, f"gru {' '.join(map(str, args))}: {p.stderr}"
+    return p
+
+
 def assert_close64(got, expected, *, rel=1e-12, what=""):
     """float64: |got - expected| <= rel * max(1, |expected|) elementwise."""
     _check(got, expected, lambda e: rel * np.maximum(1.0, np.abs(e)),

@@ -15,33 +15,18 @@
 """
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import h5py
 import numpy as np
 import pytest
 
+from gru_harness import assert_near as close, run_cli as run
+
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE = Path(os.environ.get("GRU_FIXTURES", REPO.parent / "shared" / "fixtures")) / \
     "keras224_gru_hardsigmoid_resetbefore.h5"
 
-ATOL, RTOL = 1e-5, 1e-4
-
-
-def close(got, want, what=""):
-    got = np.asarray(got, np.float64)
-    want = np.asarray(want, np.float64)
-    assert got.shape == want.shape, f"{what}: shape {got.shape} != {want.shape}"
-    err = np.abs(got - want) - (ATOL + RTOL * np.abs(want))
-    assert (err <= 0).all(), f"{what}: max abs diff {np.abs(got - want).max():.3g}"
-
-
-def run(gru_bin, *args, ok=True):
-    p = subprocess.run([str(gru_bin), *map(str, args)], capture_output=True, text=True)
-    if ok:
-        assert p.returncode == 0, f"gru {' '.join(map(str, args))}: {p.stderr}"
-    return p
 
 
 def forward(gru_bin, tmp, model, x, layer=None, mask=None, config=None):

@@ -11,23 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-ATOL, RTOL = 1e-5, 1e-4
+from gru_harness import assert_near as close, run_cli as run
+
 TORCH_PY = os.environ.get("GRU_TORCH_PYTHON", "/usr/bin/python3")
-
-
-def close(got, want, what=""):
-    got = np.asarray(got, np.float64)
-    want = np.asarray(want, np.float64)
-    assert got.shape == want.shape, f"{what}: shape {got.shape} != {want.shape}"
-    err = np.abs(got - want) - (ATOL + RTOL * np.abs(want))
-    assert (err <= 0).all(), f"{what}: max abs diff {np.abs(got - want).max():.3g}"
-
-
-def run(gru_bin, *args, ok=True):
-    p = subprocess.run([str(gru_bin), *map(str, args)], capture_output=True, text=True)
-    if ok:
-        assert p.returncode == 0, f"gru {' '.join(map(str, args))}: {p.stderr}"
-    return p
 
 
 def forward(gru_bin, tmp, x, *, model=None, layer=None, config=None, weights=None):
