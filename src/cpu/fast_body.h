@@ -125,14 +125,15 @@ static inline AI void SFX(tile_acc_more)(const int mr, const int ng, const int n
     }
 }
 
+/* acc = the product over k < K (tile_acc_more from zero), in the order rev picks. */
 static inline AI void SFX(tile_acc)(const int mr, const int ng, const int nvg, int64_t K,
                                     const float *A, int64_t lda, const float *P, int64_t ks,
-                                    VEC *acc)
+                                    VEC *acc, const int rev)
 {
 #pragma GCC unroll 36
     for (int i = 0; i < mr * ng * nvg; i++)
         acc[i] = VZERO();
-    SFX(tile_acc_more)(mr, ng, nvg, K, A, lda, P, ks, acc, 0);
+    SFX(tile_acc_more)(mr, ng, nvg, K, A, lda, P, ks, acc, rev);
 }
 
 /* Start of group g in superpanels of spg groups, nvg vectors per group, `rows` rows, ng
@@ -205,21 +206,43 @@ static inline void SFX(put_y)(const gru__fast_job *J, int64_t s, int64_t b, int6
         SFX(st)(y, s > 0 ? SFX(ld)(y - H, n) : VZERO(), n);
 }
 
+/* Input projection of mr rows of x, row m at A + m * lda, groups [g, g + ng): acc. */
+static inline AI void SFX(x_prod)(const int mr, const int ng, const gru__fast_job *J,
+                                  const float *A, int64_t lda, int64_t g, const int rev,
+                                  VEC *acc)
+{
+    const gru__fast *f = J->f;
+    int64_t ks;
+    const float *P = mr == 1 ? SFX(gp)(f->pk[1], J->I, 3, GRU__SPG3, f->ng, g, &ks)
+                             : SFX(gp)(f->pk[0], J->I, 3, 1, f->ng, g, &ks);
+    SFX(tile_acc)(mr, ng, 3, J->I, A, lda, P, ks, acc, rev);
+}
+
+/* One row of the input projection, groups [g, g + ng) from a (ng, 3 vectors), plus the
+ * input bias -> dst (3H: z | r | h). */
+static inline AI void SFX(x_put)(const int ng, const gru__fast_job *J, int64_t g, const VEC *a,
+                                 float *dst)
+{
+    const int64_t H = J->H;
+#pragma GCC unroll 12
+    for (int gi = 0; gi < ng; gi++) {
+        const int64_t gg = g + gi, u0 = gg * VW;
+        const int n = H - u0 < VW ? (int)(H - u0) : VW;
+        const float *bias = J->f->bx + gg * 3 * VW;
+#pragma GCC unroll 3
+        for (int v = 0; v < 3; v++)
+            SFX(st)(dst + v * H + u0, VADD(a[gi * 3 + v], VLOAD(bias + v * VW)), n);
+    }
+}
+
 /* Input projection: rows [r0, r0 + mr) of x (B*T, I), groups [g, g + ng) -> xp (T, B, 3H)
  * plus the input bias. */
 static inline AI void SFX(tile_x)(const int mr, const int ng, const gru__fast_job *J,
                                   int64_t r0, int64_t g, const int rev)
 {
-    const gru__fast *f = J->f;
-    const int64_t I = J->I, H = J->H, T = J->T, B = J->B;
-    int64_t ks;
-    const float *P = mr == 1 ? SFX(gp)(f->pk[1], I, 3, GRU__SPG3, f->ng, g, &ks)
-                             : SFX(gp)(f->pk[0], I, 3, 1, f->ng, g, &ks);
+    const int64_t H = J->H, T = J->T, B = J->B;
     VEC acc[ACC_MAX];
-#pragma GCC unroll 36
-    for (int i = 0; i < mr * ng * 3; i++)
-        acc[i] = VZERO();
-    SFX(tile_acc_more)(mr, ng, 3, I, J->x + r0 * I, I, P, ks, acc, rev);
+    SFX(x_prod)(mr, ng, J, J->x + r0 * J->I, J->I, g, rev, acc);
     int64_t b = r0 / T, t = r0 - b * T; /* row r0 + m is x[b, t] */
 #pragma GCC unroll 12
     for (int m = 0; m < mr; m++) {
@@ -227,16 +250,7 @@ static inline AI void SFX(tile_x)(const int mr, const int ng, const gru__fast_jo
             t = 0;
             b++;
         }
-        float *dst = J->xp + (t * B + b) * 3 * H;
-#pragma GCC unroll 12
-        for (int gi = 0; gi < ng; gi++) {
-            const int64_t gg = g + gi, u0 = gg * VW;
-            const int n = H - u0 < VW ? (int)(H - u0) : VW;
-            const float *bias = f->bx + gg * 3 * VW;
-#pragma GCC unroll 3
-            for (int v = 0; v < 3; v++)
-                SFX(st)(dst + v * H + u0, VADD(acc[(m * ng + gi) * 3 + v], VLOAD(bias + v * VW)), n);
-        }
+        SFX(x_put)(ng, J, g, acc + m * ng * 3, J->xp + (t * B + b) * 3 * H);
     }
 }
 
@@ -246,26 +260,11 @@ static inline AI void SFX(tile_xt)(const int mr, const int ng, const gru__fast_j
                                    const float *A, int64_t lda, float *dst, int64_t ds,
                                    int64_t g)
 {
-    const gru__fast *f = J->f;
-    const int64_t I = J->I, H = J->H;
-    int64_t ks;
-    const float *P = mr == 1 ? SFX(gp)(f->pk[1], I, 3, GRU__SPG3, f->ng, g, &ks)
-                             : SFX(gp)(f->pk[0], I, 3, 1, f->ng, g, &ks);
     VEC acc[ACC_MAX];
-    SFX(tile_acc)(mr, ng, 3, I, A, lda, P, ks, acc);
+    SFX(x_prod)(mr, ng, J, A, lda, g, 0, acc);
 #pragma GCC unroll 12
-    for (int m = 0; m < mr; m++) {
-#pragma GCC unroll 12
-        for (int gi = 0; gi < ng; gi++) {
-            const int64_t gg = g + gi, u0 = gg * VW;
-            const int n = H - u0 < VW ? (int)(H - u0) : VW;
-            const float *bias = f->bx + gg * 3 * VW;
-#pragma GCC unroll 3
-            for (int v = 0; v < 3; v++)
-                SFX(st)(dst + m * ds + v * H + u0,
-                        VADD(acc[(m * ng + gi) * 3 + v], VLOAD(bias + v * VW)), n);
-        }
-    }
+    for (int m = 0; m < mr; m++)
+        SFX(x_put)(ng, J, g, acc + m * ng * 3, dst + m * ds);
 }
 
 /* The input projections of samples [b0, b0 + mr), groups [g, g + ng), gates v < nv were
@@ -334,15 +333,12 @@ static inline AI void SFX(ra_prod)(const int mr, const int ng, const SFX(stepv) 
                              : SFX(gp)(f->pu[0], H, 3, 1, f->ng, g, &ks);
     const float *A = S->hcur + b0 * H;
     const int64_t k0 = S->k0, k1 = S->k1;
-#pragma GCC unroll 36
-    for (int i = 0; i < mr * ng * 3; i++)
-        acc[i] = VZERO();
     if (!rev) {
-        SFX(tile_acc_more)(mr, ng, 3, k1 - k0, A + k0, H, P + k0 * ks, ks, acc, 0);
+        SFX(tile_acc)(mr, ng, 3, k1 - k0, A + k0, H, P + k0 * ks, ks, acc, 0);
         SFX(tile_acc_more)(mr, ng, 3, k0, A, H, P, ks, acc, 0);
         SFX(tile_acc_more)(mr, ng, 3, H - k1, A + k1, H, P + k1 * ks, ks, acc, 0);
     } else {
-        SFX(tile_acc_more)(mr, ng, 3, H - k1, A + k1, H, P + k1 * ks, ks, acc, 1);
+        SFX(tile_acc)(mr, ng, 3, H - k1, A + k1, H, P + k1 * ks, ks, acc, 1);
         SFX(tile_acc_more)(mr, ng, 3, k0, A, H, P, ks, acc, 1);
         SFX(tile_acc_more)(mr, ng, 3, k1 - k0, A + k0, H, P + k0 * ks, ks, acc, 1);
     }
@@ -369,10 +365,7 @@ static inline AI void SFX(zr_prod)(const int mr, const int ng, const SFX(stepv) 
     int64_t ks;
     const float *P = mr == 1 ? SFX(gp)(f->pu[1], H, 2, GRU__SPG2, f->ng, g, &ks)
                              : SFX(gp)(f->pu[0], H, 2, 1, f->ng, g, &ks);
-#pragma GCC unroll 36
-    for (int i = 0; i < mr * ng * 2; i++)
-        acc[i] = VZERO();
-    SFX(tile_acc_more)(mr, ng, 2, H, S->hp + b0 * H, H, P, ks, acc, rev);
+    SFX(tile_acc)(mr, ng, 2, H, S->hp + b0 * H, H, P, ks, acc, rev);
 }
 
 /* reset_after = FALSE, first half of a step for samples [b0, b0 + mr), groups [g, g + ng),
@@ -439,7 +432,7 @@ static inline AI void SFX(tile_hp)(const int mr, const int ng, const SFX(stepv) 
                              : SFX(gp)(f->puh[0], H, 1, GRU__SPG1M, f->ng, g, &ks);
     VEC acc[ACC_MAX];
     SFX(tile_acc)(mr, ng, 1, S->k1 - S->k0, S->rh + b0 * H + S->k0, H, P + S->k0 * ks, ks,
-                  acc);
+                  acc, 0);
 #pragma GCC unroll 12
     for (int m = 0; m < mr; m++) {
 #pragma GCC unroll 12
