@@ -295,6 +295,9 @@ static int check_attr_msg(const hdr_ctx *c, const unsigned char *m, size_t len, 
     if (p > len || name_sz > len - p || dt_sz > len - p - name_sz ||
         ds_sz > len - p - name_sz - dt_sz)
         return bad_header(c, at, "attribute message parts run past the message");
+    /* libhdf5 copies the name with strdup: its terminator must lie inside the name */
+    if (name_len == 0 || !memchr(m + p, 0, name_len))
+        return bad_header(c, at, "attribute name not terminated");
     const unsigned char *dt = m + p + name_sz, *ds = dt + dt_sz;
     const unsigned char *data = ds + ds_sz;
     size_t data_len = len - p - name_sz - dt_sz - ds_sz;

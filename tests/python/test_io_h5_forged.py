@@ -151,6 +151,18 @@ def test_attribute_data_larger_than_message(gru_bin, base, tmp_path):
     expect_refused(gru_bin, patched(tmp_path, data, "ds.h5"), "larger than its message")
 
 
+def test_attribute_name_without_terminator(gru_bin, base, tmp_path):
+    # libhdf5 copies an attribute's name with strdup: a name whose declared bytes hold no
+    # NUL (found by fuzz_model) must be refused before libhdf5 reads the message
+    path, data = base
+    at = data.index(b"layer_names\x00")
+    hdr = at - 8
+    assert data[hdr] == 1
+    name_len = struct.unpack_from("<H", data, hdr + 2)[0]
+    data[at:at + name_len] = b"x" * name_len
+    expect_refused(gru_bin, patched(tmp_path, data, "name.h5"), "attribute name not terminated")
+
+
 def test_long_variable_length_string_refused_clearly(gru_bin, tmp_path):
     p = tmp_path / "long.h5"
     write_base(p, long_string="x" * 5000)
