@@ -242,58 +242,46 @@ static int layer_from_npy(const char *from, const char **opt, int direction, int
     gru_dtype dt = t[0].dtype;
     void *buf[3] = {NULL, NULL, NULL};
     gru_tensor k, r, b;
-    bool has_b = false;
+    bool has_b = opt[2] != NULL, cudnn = strcmp(from, "cudnn") == 0;
     int st = GRU_OK;
-    if (kind == 0) {
-        if ((opt[2] == NULL) != (opt[3] == NULL)) {
-            gru_cli_error("convert: give both --bias-ih and --bias-hh, or neither");
-            rc = GRU_CLI_EXIT_USAGE;
-            goto out;
-        }
-        int64_t H = t[1].ndim == 2 ? t[1].shape[1] : 1, I = t[0].ndim == 2 ? t[0].shape[1] : 1;
-        has_b = opt[2] != NULL;
-        buf[0] = calloc((size_t)(I * 3 * H), gru_dtype_size(dt));
-        buf[1] = calloc((size_t)(H * 3 * H), gru_dtype_size(dt));
-        buf[2] = calloc((size_t)(6 * H), gru_dtype_size(dt));
-        k = gru_tensor_2d(dt, I, 3 * H, buf[0]);
-        r = gru_tensor_2d(dt, H, 3 * H, buf[1]);
-        b = gru_tensor_2d(dt, 2, 3 * H, buf[2]);
-        st = gru_pytorch_to_keras(&t[0], &t[1], has_b ? &t[2] : NULL, has_b ? &t[3] : NULL, &k, &r,
-                                  has_b ? &b : NULL);
-    } else if (kind == 1) {
-        int64_t H = t[1].ndim == 3 ? t[1].shape[2] : 1, I = t[0].ndim == 3 ? t[0].shape[2] : 1;
-        has_b = opt[2] != NULL;
-        buf[0] = calloc((size_t)(I * 3 * H), gru_dtype_size(dt));
-        buf[1] = calloc((size_t)(H * 3 * H), gru_dtype_size(dt));
-        buf[2] = calloc((size_t)(6 * H), gru_dtype_size(dt));
-        k = gru_tensor_2d(dt, I, 3 * H, buf[0]);
-        r = gru_tensor_2d(dt, H, 3 * H, buf[1]);
-        b = lbr ? gru_tensor_2d(dt, 2, 3 * H, buf[2]) : gru_tensor_1d(dt, 3 * H, buf[2]);
-        st = gru_onnx_to_keras(&t[0], &t[1], has_b ? &t[2] : NULL, direction, lbr != 0, &k, &r,
-                               has_b ? &b : NULL);
-    } else if (strcmp(from, "cudnn") == 0) {
-        int64_t H = t[1].ndim == 2 ? t[1].shape[0] : 1, I = t[0].ndim == 2 ? t[0].shape[0] : 1;
-        if (!opt[2]) {
-            gru_cli_error("convert: --from cudnn needs --bias (6H)");
-            rc = GRU_CLI_EXIT_USAGE;
-            goto out;
-        }
-        has_b = true;
-        buf[0] = calloc((size_t)(I * 3 * H), gru_dtype_size(dt));
-        buf[1] = calloc((size_t)(H * 3 * H), gru_dtype_size(dt));
-        buf[2] = calloc((size_t)(6 * H), gru_dtype_size(dt));
-        k = gru_tensor_2d(dt, I, 3 * H, buf[0]);
-        r = gru_tensor_2d(dt, H, 3 * H, buf[1]);
-        b = gru_tensor_2d(dt, 2, 3 * H, buf[2]);
-        st = gru_cudnn_to_keras(&t[0], &t[1], &t[2], true, &k, &r, &b);
-    } else {
+    if (kind == 0 && (opt[2] == NULL) != (opt[3] == NULL)) {
+        gru_cli_error("convert: give both --bias-ih and --bias-hh, or neither");
+        rc = GRU_CLI_EXIT_USAGE;
+        goto out;
+    }
+    if (cudnn && !opt[2]) {
+        gru_cli_error("convert: --from cudnn needs --bias (6H)");
+        rc = GRU_CLI_EXIT_USAGE;
+        goto out;
+    }
+    if (kind == 2 && !cudnn) {
         k = t[0];
         r = t[1];
-        has_b = opt[2] != NULL;
         if (has_b)
             b = t[2];
+    } else {
+        /* I and H from the last axis of PyTorch (3H, I), (3H, H) and ONNX (dirs, 3H, I),
+         * (dirs, 3H, H) arrays, the first of CuDNNGRU's (I, 3H), (H, 3H); the conversion
+         * checks the shapes */
+        int nd = kind == 1 ? 3 : 2, ax = cudnn ? 0 : nd - 1;
+        int64_t H = t[1].ndim == nd ? t[1].shape[ax] : 1, I = t[0].ndim == nd ? t[0].shape[ax] : 1;
+        buf[0] = calloc((size_t)(I * 3 * H), gru_dtype_size(dt));
+        buf[1] = calloc((size_t)(H * 3 * H), gru_dtype_size(dt));
+        buf[2] = calloc((size_t)(6 * H), gru_dtype_size(dt));
+        k = gru_tensor_2d(dt, I, 3 * H, buf[0]);
+        r = gru_tensor_2d(dt, H, 3 * H, buf[1]);
+        b = kind == 1 && !lbr ? gru_tensor_1d(dt, 3 * H, buf[2])
+                              : gru_tensor_2d(dt, 2, 3 * H, buf[2]);
+        if (kind == 0)
+            st = gru_pytorch_to_keras(&t[0], &t[1], has_b ? &t[2] : NULL, has_b ? &t[3] : NULL, &k,
+                                      &r, has_b ? &b : NULL);
+        else if (kind == 1)
+            st = gru_onnx_to_keras(&t[0], &t[1], has_b ? &t[2] : NULL, direction, lbr != 0, &k, &r,
+                                   has_b ? &b : NULL);
+        else
+            st = gru_cudnn_to_keras(&t[0], &t[1], &t[2], true, &k, &r, &b);
     }
-    if (st == GRU_OK && (!buf[0] && kind != 2 && strcmp(from, "keras") != 0))
+    if (st == GRU_OK && !buf[0] && kind != 2)
         st = GRU_ERR_NOMEM;
     if (st != GRU_OK) {
         gru_cli_error("convert: --from %s: %s", from, gru_errmsg());
@@ -393,35 +381,23 @@ int gru_cli_convert(int argc, char **argv)
     }
     const char *pos[2] = {NULL, NULL}, *to = NULL, *from = NULL, *opt[4] = {NULL, NULL, NULL, NULL};
     const char *layers[64], *dir_s = NULL, *lbr_s = NULL;
+    /* the options with one value (the last one given counts); opt[] as in layer_from_npy */
+    const struct { const char *name; const char **value; } vopts[] = {
+        {"--to", &to}, {"--from", &from}, {"--direction", &dir_s},
+        {"--linear-before-reset", &lbr_s}, {"--weight-ih", &opt[0]}, {"--W", &opt[0]},
+        {"--kernel", &opt[0]}, {"--weight-hh", &opt[1]}, {"--R", &opt[1]},
+        {"--recurrent-kernel", &opt[1]}, {"--bias-ih", &opt[2]}, {"--B", &opt[2]},
+        {"--bias", &opt[2]}, {"--bias-hh", &opt[3]}};
     int npos = 0, nl = 0, rc = GRU_CLI_EXIT_OK;
     for (int i = 1; i < argc;) {
         const char *v;
-        int r;
-        static const char *const aflags[4][3] = {{"--weight-ih", "--W", "--kernel"},
-                                                  {"--weight-hh", "--R", "--recurrent-kernel"},
-                                                  {"--bias-ih", "--B", "--bias"},
-                                                  {"--bias-hh", NULL, NULL}};
-        bool matched = false;
-        if ((r = gru_cli_opt_value(argc, argv, &i, "--to", &to)) != 0) {
-            if (r < 0)
-                return GRU_CLI_EXIT_USAGE;
+        int r = 0;
+        for (size_t o = 0; o < sizeof vopts / sizeof vopts[0] && r == 0; o++)
+            r = gru_cli_opt_value(argc, argv, &i, vopts[o].name, vopts[o].value);
+        if (r < 0)
+            return GRU_CLI_EXIT_USAGE;
+        if (r > 0)
             continue;
-        }
-        if ((r = gru_cli_opt_value(argc, argv, &i, "--from", &from)) != 0) {
-            if (r < 0)
-                return GRU_CLI_EXIT_USAGE;
-            continue;
-        }
-        if ((r = gru_cli_opt_value(argc, argv, &i, "--direction", &dir_s)) != 0) {
-            if (r < 0)
-                return GRU_CLI_EXIT_USAGE;
-            continue;
-        }
-        if ((r = gru_cli_opt_value(argc, argv, &i, "--linear-before-reset", &lbr_s)) != 0) {
-            if (r < 0)
-                return GRU_CLI_EXIT_USAGE;
-            continue;
-        }
         if ((r = gru_cli_opt_value(argc, argv, &i, "--layer", &v)) != 0) {
             if (r < 0)
                 return GRU_CLI_EXIT_USAGE;
@@ -432,19 +408,6 @@ int gru_cli_convert(int argc, char **argv)
             layers[nl++] = v;
             continue;
         }
-        for (int a = 0; a < 4 && !matched; a++)
-            for (int b = 0; b < 3 && !matched; b++) {
-                if (!aflags[a][b])
-                    continue;
-                if ((r = gru_cli_opt_value(argc, argv, &i, aflags[a][b], &v)) != 0) {
-                    if (r < 0)
-                        return GRU_CLI_EXIT_USAGE;
-                    opt[a] = v;
-                    matched = true;
-                }
-            }
-        if (matched)
-            continue;
         if (argv[i][0] == '-' && argv[i][1] != '\0') {
             gru_cli_error("convert: unknown option '%s' (see gru convert --help)", argv[i]);
             return GRU_CLI_EXIT_USAGE;

@@ -122,12 +122,33 @@ static int check_grads(const gru_layer *layer, const gru_grads *grads)
     return GRU_OK;
 }
 
-int gru_regularization_grad(const gru_layer *layer, const gru_grads *grads)
+/* w -= lr * g (n elements). */
+static void sgd_update(void *w, const void *g, size_t esize, int64_t n, double lr)
 {
-    if (!layer)
-        return gru__error(GRU_ERR_NULL, "layer: is NULL");
-    if (!grads)
-        return gru__error(GRU_ERR_NULL, "grads: is NULL");
+    if (esize == sizeof(float)) {
+        float *p = w;
+        const float *gf = g, l = (float)lr;
+        for (int64_t i = 0; i < n; i++)
+            p[i] -= l * gf[i];
+    } else {
+        double *p = w;
+        const double *gd = g;
+        for (int64_t i = 0; i < n; i++)
+            p[i] -= lr * gd[i];
+    }
+}
+
+/* What apply_grads does with the gradient g of each weight w. */
+typedef enum grad_op {
+    ADD_REG_GRAD, /* g += d/dw of the weight's regularizer */
+    SGD_STEP      /* w -= lr * g */
+} grad_op;
+
+/* Checks grads against layer, then applies op to each weight whose gradient grads gives;
+ * nothing changes when the layer is not trainable. (SGD_STEP writes the weights, which a
+ * const layer points to but does not hold.) */
+static int apply_grads(const gru_layer *layer, const gru_grads *grads, grad_op op, double lr)
+{
     int rc = check_grads(layer, grads);
     if (rc)
         return rc;
@@ -139,10 +160,22 @@ int gru_regularization_grad(const gru_layer *layer, const gru_grads *grads)
             continue;
         int64_t rows, cols;
         int ndim;
-        const void *data = weight(layer, w, &rows, &cols, &ndim);
-        reg_grad_add(weight_reg(&layer->cfg, w), data, layer->esize, rows * cols, t[w]->data);
+        void *data = weight(layer, w, &rows, &cols, &ndim);
+        if (op == ADD_REG_GRAD)
+            reg_grad_add(weight_reg(&layer->cfg, w), data, layer->esize, rows * cols, t[w]->data);
+        else
+            sgd_update(data, t[w]->data, layer->esize, rows * cols, lr);
     }
     return GRU_OK;
+}
+
+int gru_regularization_grad(const gru_layer *layer, const gru_grads *grads)
+{
+    if (!layer)
+        return gru__error(GRU_ERR_NULL, "layer: is NULL");
+    if (!grads)
+        return gru__error(GRU_ERR_NULL, "grads: is NULL");
+    return apply_grads(layer, grads, ADD_REG_GRAD, 0.0);
 }
 
 int gru_activity_regularization(const gru_layer *layer, const gru_tensor *output,
@@ -237,33 +270,10 @@ int gru_layer_sgd_step(gru_layer *layer, double lr, const gru_grads *grads)
         return gru__error(GRU_ERR_NULL, "grads: is NULL");
     if (!isfinite(lr))
         return gru__error(GRU_ERR_ARG, "lr: expected a finite number, got %g", lr);
-    int rc = check_grads(layer, grads);
-    if (rc)
-        return rc;
-    if (!layer->cfg.trainable)
-        return GRU_OK;
-    const gru_tensor *t[3] = {grads->kernel, grads->recurrent_kernel, grads->bias};
-    for (int w = 0; w < 3; w++) {
-        if (!t[w])
-            continue;
-        int64_t rows, cols;
-        int ndim;
-        void *data = weight(layer, w, &rows, &cols, &ndim);
-        const int64_t n = rows * cols;
-        if (layer->esize == sizeof(float)) {
-            float *p = data;
-            const float *g = t[w]->data, l = (float)lr;
-            for (int64_t i = 0; i < n; i++)
-                p[i] -= l * g[i];
-        } else {
-            double *p = data;
-            const double *g = t[w]->data;
-            for (int64_t i = 0; i < n; i++)
-                p[i] -= lr * g[i];
-        }
-    }
-    gru__layer_weights_changed(layer);
-    return GRU_OK;
+    int rc = apply_grads(layer, grads, SGD_STEP, lr);
+    if (rc == GRU_OK && layer->cfg.trainable)
+        gru__layer_weights_changed(layer);
+    return rc;
 }
 
 static const gru_constraint *weight_constraint(const gru_config *c, int which)

@@ -608,20 +608,107 @@ static void test_r_forms(void)
 
 static void test_r_errors(void)
 {
-    /* syntax: GRU_ERR_FORMAT */
-    parse_r_err("units = ", GRU_ERR_FORMAT, "expected a value at the end");
-    parse_r_err("units = 4,", GRU_ERR_FORMAT, "expected a value");
-    parse_r_err("units = 4 dropout = 0", GRU_ERR_FORMAT, "expected ','");
-    parse_r_err("units = 4, name = \"abc", GRU_ERR_FORMAT, "unterminated string");
-    parse_r_err("units = 4, input_shape = c(NULL, 8", GRU_ERR_FORMAT, "expected ',' or ')'");
-    parse_r_err("units = 4, dropout = 1e", GRU_ERR_FORMAT, "malformed number");
-    parse_r_err("units = 4, dropout = 12abc", GRU_ERR_FORMAT, "malformed number");
-    parse_r_err("units = 4, dropout = -", GRU_ERR_FORMAT, "expected a value");
-    parse_r_err("layer_gru(units = 4) extra", GRU_ERR_FORMAT, "after layer_gru");
-    parse_r_err("units = 4, `dropout = 0", GRU_ERR_FORMAT, "unterminated `name`");
-    parse_r_err("units = 4, name = @", GRU_ERR_FORMAT, "expected a value");
-    parse_r_err("units = 4, kernel_initializer = initializer_variance_scaling(mode = fan_in)",
-                GRU_ERR_FORMAT, "variable name");
+    static const struct {
+        const char *text;
+        int status;
+        const char *needle; /* in the message */
+    } cases[] = {
+        /* syntax: GRU_ERR_FORMAT */
+        {"units = ", GRU_ERR_FORMAT, "expected a value at the end"},
+        {"units = 4,", GRU_ERR_FORMAT, "expected a value"},
+        {"units = 4 dropout = 0", GRU_ERR_FORMAT, "expected ','"},
+        {"units = 4, name = \"abc", GRU_ERR_FORMAT, "unterminated string"},
+        {"units = 4, input_shape = c(NULL, 8", GRU_ERR_FORMAT, "expected ',' or ')'"},
+        {"units = 4, dropout = 1e", GRU_ERR_FORMAT, "malformed number"},
+        {"units = 4, dropout = 12abc", GRU_ERR_FORMAT, "malformed number"},
+        {"units = 4, dropout = -", GRU_ERR_FORMAT, "expected a value"},
+        {"layer_gru(units = 4) extra", GRU_ERR_FORMAT, "after layer_gru"},
+        {"units = 4, `dropout = 0", GRU_ERR_FORMAT, "unterminated `name`"},
+        {"units = 4, name = @", GRU_ERR_FORMAT, "expected a value"},
+        {"units = 4, kernel_initializer = initializer_variance_scaling(mode = fan_in)", GRU_ERR_FORMAT, "variable name"},
+        /* values: GRU_ERR_ARG naming the key and the accepted values */
+        {"", GRU_ERR_ARG, "units: required"},
+        {"dropout = 0.1", GRU_ERR_ARG, "units: required"},
+        {"units = 0", GRU_ERR_ARG, "units: expected a positive integer, got 0"},
+        {"units = -3", GRU_ERR_ARG, "units: expected a positive integer"},
+        {"units = 3.5", GRU_ERR_ARG, "units: expected a positive integer, got a number (3.5)"},
+        {"units = '3'", GRU_ERR_ARG, "units: expected a positive integer, got a string"},
+        {"units = TRUE", GRU_ERR_ARG, "units: expected a positive integer"},
+        {"units = 99999999999999999999", GRU_ERR_ARG, "too large"},
+        {"units = 1e300", GRU_ERR_ARG, "units: expected a positive integer"},
+        {"units = 4, unitz = 3", GRU_ERR_ARG, "unknown argument \"unitz\"; accepted: object, units"},
+        {"units = 4, units = 5", GRU_ERR_ARG, "units: given more than once"},
+        {"units = 4, activation = 'foo'", GRU_ERR_ARG, "activation: unknown activation \"foo\"; accepted: tanh"},
+        {"units = 4, recurrent_activation = 1", GRU_ERR_ARG, "recurrent_activation: expected an activation name"},
+        {"units = 4, activation = tanh", GRU_ERR_ARG, "variable name"},
+        {"units = 4, use_bias = 1", GRU_ERR_ARG, "use_bias: expected TRUE or FALSE"},
+        {"units = 4, return_sequences = 'TRUE'", GRU_ERR_ARG, "return_sequences: expected TRUE or FALSE"},
+        {"units = 4, stateful = TRUE", GRU_ERR_ARG, "stateful: needs a fixed batch size"},
+        {"units = 4, stateful = TRUE, input_shape = c(10, 8)", GRU_ERR_ARG, "stateful"},
+        {"units = 4, dropout = 2", GRU_ERR_ARG, "dropout: expected a number in [0, 1]"},
+        {"units = 4, dropout = 'x'", GRU_ERR_ARG, "dropout: expected a number"},
+        {"units = 4, recurrent_dropout = -0.5", GRU_ERR_ARG, "recurrent_dropout"},
+        {"units = 4, input_shape = c(8)", GRU_ERR_ARG, "input_shape: expected c(timesteps, input_dim)"},
+        {"units = 4, input_shape = 8", GRU_ERR_ARG, "input_shape: expected c(timesteps, input_dim)"},
+        {"units = 4, input_shape = c(0, 8)", GRU_ERR_ARG, "input_shape: expected a positive integer or NULL"},
+        {"units = 4, input_shape = c(NULL, 'a')", GRU_ERR_ARG, "input_shape"},
+        {"units = 4, input_shape = c(a = 1, 8)", GRU_ERR_ARG, "named entries"},
+        {"units = 4, batch_input_shape = c(NULL, 8)", GRU_ERR_ARG, "batch_input_shape: expected c(batch_size, timesteps, input_dim)"},
+        {"units = 4, batch_input_shape = c(4, 10, 8), batch_size = 5", GRU_ERR_ARG, "batch_size: 5 conflicts with batch_input_shape"},
+        {"units = 4, batch_input_shape = c(4, 10, 8), input_shape = c(10, 9)", GRU_ERR_ARG, "input_shape: conflicts with batch_input_shape"},
+        {"units = 4, input_shape = c(10, 8), input_dim = 9", GRU_ERR_ARG, "input_dim: 9 conflicts"},
+        {"units = 4, input_shape = c(10, 8), input_length = 9", GRU_ERR_ARG, "input_length: 9 conflicts"},
+        {"units = 4, batch_size = -1", GRU_ERR_ARG, "batch_size: expected a positive integer or NULL"},
+        {"units = 4, batch_size = 2.5", GRU_ERR_ARG, "batch_size"},
+        {"units = 4, dtype = 'float16'", GRU_ERR_ARG, "dtype: unsupported dtype \"float16\"; accepted: float32, float64"},
+        {"units = 4, dtype = 64", GRU_ERR_ARG, "dtype: expected \"float32\" or \"float64\""},
+        {"units = 4, name = 5", GRU_ERR_ARG, "name: expected a string or NULL"},
+        {"units = 4, name = 'a\\0b'", GRU_ERR_ARG, "\\0"},
+        {"units = 4, name = 'a\\xg'", GRU_ERR_FORMAT, "needs hex digits"},
+        {"units = 4, trainable = 'yes'", GRU_ERR_ARG, "trainable: expected TRUE or FALSE"},
+        {"units = 4, weights = list(1, 2)", GRU_ERR_ARG, "weights: initial weights cannot be given as text"},
+        {"units = 4, seed = -1", GRU_ERR_ARG, "seed: expected NULL or an integer >= 0"},
+        {"units = 4, seed = 1.5", GRU_ERR_ARG, "seed"},
+        {"units = 4, implementation = 3", GRU_ERR_ARG, "implementation: expected 1 or 2"},
+        {"units = 4, kernel_initializer = 'foo'", GRU_ERR_ARG, "kernel_initializer: unknown initializer \"foo\"; accepted: zeros, ones"},
+        {"units = 4, kernel_initializer = NULL", GRU_ERR_ARG, "kernel_initializer: expected an initializer"},
+        {"units = 4, kernel_initializer = 3", GRU_ERR_ARG, "kernel_initializer: expected an initializer"},
+        {"units = 4, kernel_initializer = initializer_foo()", GRU_ERR_ARG, "unknown function initializer_foo(); accepted: c(), list(), initializer_zeros()"},
+        {"units = 4, kernel_initializer = initializer_random_normal(sd = 1)", GRU_ERR_ARG, "initializer_random_normal(): unknown argument \"sd\"; accepted: mean, stddev, seed"},
+        {"units = 4, kernel_initializer = initializer_random_normal(1, 2, 3, 4)", GRU_ERR_ARG, "initializer_random_normal(): too many arguments (it takes 3)"},
+        {"units = 4, kernel_initializer = initializer_random_normal(mean = 1, mean = 2)", GRU_ERR_ARG, "argument mean given more than once"},
+        {"units = 4, kernel_initializer = initializer_random_normal(stddev = 0)", GRU_ERR_ARG, "kernel_initializer: random_normal stddev must be a finite number > 0"},
+        {"units = 4, kernel_initializer = initializer_random_normal(stddev = 'a')", GRU_ERR_ARG, "kernel_initializer: stddev: expected a number"},
+        {"units = 4, kernel_initializer = initializer_random_uniform(1, -1)", GRU_ERR_ARG, "random_uniform needs finite minval <= maxval"},
+        {"units = 4, kernel_initializer = initializer_variance_scaling(scale = -1)", GRU_ERR_ARG, "variance_scaling scale must be a finite number > 0"},
+        {"units = 4, kernel_initializer = initializer_variance_scaling(mode = 'fan')", GRU_ERR_ARG, "mode: expected \"fan_in\", \"fan_out\" or \"fan_avg\""},
+        {"units = 4, kernel_initializer = initializer_variance_scaling(distribution = 'gauss')", GRU_ERR_ARG, "distribution: expected \"truncated_normal\""},
+        {"units = 4, kernel_initializer = initializer_orthogonal(gain = 1e999)", GRU_ERR_ARG, "gain must be finite"},
+        {"units = 4, kernel_initializer = initializer_glorot_uniform(seed = -4)", GRU_ERR_ARG, "kernel_initializer: seed: expected NULL or an integer >= 0"},
+        {"units = 4, kernel_initializer = initializer_zeros(1)", GRU_ERR_ARG, "initializer_zeros(): too many arguments (it takes 0)"},
+        {"units = 4, bias_initializer = 'orthogonal'", GRU_ERR_ARG, "bias_initializer: orthogonal needs a 2-D weight"},
+        {"units = 4, kernel_initializer = regularizer_l2()", GRU_ERR_ARG, "kernel_initializer: unknown initializer class \"L2\""},
+        {"units = 4, kernel_regularizer = 'l3'", GRU_ERR_ARG, "kernel_regularizer: unknown regularizer \"l3\"; accepted: NULL, l1, l2, l1_l2"},
+        {"units = 4, kernel_regularizer = 0.01", GRU_ERR_ARG, "kernel_regularizer: expected a regularizer"},
+        {"units = 4, kernel_regularizer = regularizer_l2(-1)", GRU_ERR_ARG, "kernel_regularizer: l2 factor must be a finite number >= 0"},
+        {"units = 4, kernel_regularizer = regularizer_l1(l1 = 1)", GRU_ERR_ARG, "regularizer_l1(): unknown argument \"l1\"; accepted: l"},
+        {"units = 4, kernel_regularizer = constraint_nonneg()", GRU_ERR_ARG, "unknown regularizer class \"NonNeg\""},
+        {"units = 4, kernel_constraint = 'minmax'", GRU_ERR_ARG, "kernel_constraint: unknown constraint \"minmax\"; accepted: NULL, max_norm"},
+        {"units = 4, kernel_constraint = TRUE", GRU_ERR_ARG, "kernel_constraint: expected a constraint"},
+        {"units = 4, kernel_constraint = constraint_maxnorm(max_value = 0)", GRU_ERR_ARG, "max_norm max_value must be a finite number > 0"},
+        {"units = 4, kernel_constraint = constraint_maxnorm(axis = 2)", GRU_ERR_ARG, "kernel_constraint: axis: expected 0 or 1, got 2"},
+        {"units = 4, kernel_constraint = constraint_unitnorm(axis = 0.5)", GRU_ERR_ARG, "axis: expected 0 or 1"},
+        {"units = 4, bias_constraint = constraint_unitnorm(axis = 1)", GRU_ERR_ARG, "bias_constraint: unit_norm axis 1 needs a 2-D weight"},
+        {"units = 4, kernel_constraint = constraint_minmaxnorm(min_value = 2, max_value = 1)", GRU_ERR_ARG, "min_max_norm needs finite 0 <= min_value <= max_value"},
+        {"units = 4, kernel_constraint = constraint_minmaxnorm(rate = 2)", GRU_ERR_ARG, "min_max_norm rate must be in [0, 1]"},
+        {"units = 4, kernel_constraint = constraint_nonneg(axis = 0)", GRU_ERR_ARG, "constraint_nonneg(): unknown argument \"axis\"; accepted: none"},
+        {"4, 'tanh', 'sigmoid', TRUE, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE, 'zeros', "
+         "'zeros', 'zeros', NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, "
+         "NULL, NULL, NULL, NULL, NULL, 99", GRU_ERR_ARG, "too many positional arguments"},
+        {"model, other", GRU_ERR_ARG, "units: expected a value, got the variable name"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        parse_r_err(cases[i].text, cases[i].status, cases[i].needle);
     {
         /* deep nesting */
         char deep[2000] = "units = 4, input_shape = ";
@@ -629,125 +716,12 @@ static void test_r_errors(void)
             strcat(deep, "c(");
         parse_r_err(deep, GRU_ERR_FORMAT, "nesting too deep");
     }
-    /* values: GRU_ERR_ARG naming the key and the accepted values */
-    parse_r_err("", GRU_ERR_ARG, "units: required");
-    parse_r_err("dropout = 0.1", GRU_ERR_ARG, "units: required");
-    parse_r_err("units = 0", GRU_ERR_ARG, "units: expected a positive integer, got 0");
-    parse_r_err("units = -3", GRU_ERR_ARG, "units: expected a positive integer");
-    parse_r_err("units = 3.5", GRU_ERR_ARG, "units: expected a positive integer, got a number (3.5)");
-    parse_r_err("units = '3'", GRU_ERR_ARG, "units: expected a positive integer, got a string");
-    parse_r_err("units = TRUE", GRU_ERR_ARG, "units: expected a positive integer");
-    parse_r_err("units = 99999999999999999999", GRU_ERR_ARG, "too large");
-    parse_r_err("units = 1e300", GRU_ERR_ARG, "units: expected a positive integer");
-    parse_r_err("units = 4, unitz = 3", GRU_ERR_ARG, "unknown argument \"unitz\"; accepted: object, units");
-    parse_r_err("units = 4, units = 5", GRU_ERR_ARG, "units: given more than once");
-    parse_r_err("units = 4, activation = 'foo'", GRU_ERR_ARG,
-                "activation: unknown activation \"foo\"; accepted: tanh");
-    parse_r_err("units = 4, recurrent_activation = 1", GRU_ERR_ARG,
-                "recurrent_activation: expected an activation name");
-    parse_r_err("units = 4, activation = tanh", GRU_ERR_ARG, "variable name");
-    parse_r_err("units = 4, use_bias = 1", GRU_ERR_ARG, "use_bias: expected TRUE or FALSE");
-    parse_r_err("units = 4, return_sequences = 'TRUE'", GRU_ERR_ARG, "return_sequences: expected TRUE or FALSE");
-    parse_r_err("units = 4, stateful = TRUE", GRU_ERR_ARG, "stateful: needs a fixed batch size");
-    parse_r_err("units = 4, stateful = TRUE, input_shape = c(10, 8)", GRU_ERR_ARG, "stateful");
-    parse_r_err("units = 4, dropout = 2", GRU_ERR_ARG, "dropout: expected a number in [0, 1]");
-    parse_r_err("units = 4, dropout = 'x'", GRU_ERR_ARG, "dropout: expected a number");
-    parse_r_err("units = 4, recurrent_dropout = -0.5", GRU_ERR_ARG, "recurrent_dropout");
-    parse_r_err("units = 4, input_shape = c(8)", GRU_ERR_ARG, "input_shape: expected c(timesteps, input_dim)");
-    parse_r_err("units = 4, input_shape = 8", GRU_ERR_ARG, "input_shape: expected c(timesteps, input_dim)");
-    parse_r_err("units = 4, input_shape = c(0, 8)", GRU_ERR_ARG, "input_shape: expected a positive integer or NULL");
-    parse_r_err("units = 4, input_shape = c(NULL, 'a')", GRU_ERR_ARG, "input_shape");
-    parse_r_err("units = 4, input_shape = c(a = 1, 8)", GRU_ERR_ARG, "named entries");
-    parse_r_err("units = 4, batch_input_shape = c(NULL, 8)", GRU_ERR_ARG,
-                "batch_input_shape: expected c(batch_size, timesteps, input_dim)");
-    parse_r_err("units = 4, batch_input_shape = c(4, 10, 8), batch_size = 5", GRU_ERR_ARG,
-                "batch_size: 5 conflicts with batch_input_shape");
-    parse_r_err("units = 4, batch_input_shape = c(4, 10, 8), input_shape = c(10, 9)", GRU_ERR_ARG,
-                "input_shape: conflicts with batch_input_shape");
-    parse_r_err("units = 4, input_shape = c(10, 8), input_dim = 9", GRU_ERR_ARG, "input_dim: 9 conflicts");
-    parse_r_err("units = 4, input_shape = c(10, 8), input_length = 9", GRU_ERR_ARG, "input_length: 9 conflicts");
-    parse_r_err("units = 4, batch_size = -1", GRU_ERR_ARG, "batch_size: expected a positive integer or NULL");
-    parse_r_err("units = 4, batch_size = 2.5", GRU_ERR_ARG, "batch_size");
-    parse_r_err("units = 4, dtype = 'float16'", GRU_ERR_ARG, "dtype: unsupported dtype \"float16\"; accepted: float32, float64");
-    parse_r_err("units = 4, dtype = 64", GRU_ERR_ARG, "dtype: expected \"float32\" or \"float64\"");
-    parse_r_err("units = 4, name = 5", GRU_ERR_ARG, "name: expected a string or NULL");
     {
         char t[300] = "units = 4, name = '";
         memset(t + strlen(t), 'n', 150);
         strcat(t, "'");
         parse_r_err(t, GRU_ERR_ARG, "name: expected at most 127 bytes");
     }
-    parse_r_err("units = 4, name = 'a\\0b'", GRU_ERR_ARG, "\\0");
-    parse_r_err("units = 4, name = 'a\\xg'", GRU_ERR_FORMAT, "needs hex digits");
-    parse_r_err("units = 4, trainable = 'yes'", GRU_ERR_ARG, "trainable: expected TRUE or FALSE");
-    parse_r_err("units = 4, weights = list(1, 2)", GRU_ERR_ARG, "weights: initial weights cannot be given as text");
-    parse_r_err("units = 4, seed = -1", GRU_ERR_ARG, "seed: expected NULL or an integer >= 0");
-    parse_r_err("units = 4, seed = 1.5", GRU_ERR_ARG, "seed");
-    parse_r_err("units = 4, implementation = 3", GRU_ERR_ARG, "implementation: expected 1 or 2");
-    parse_r_err("units = 4, kernel_initializer = 'foo'", GRU_ERR_ARG,
-                "kernel_initializer: unknown initializer \"foo\"; accepted: zeros, ones");
-    parse_r_err("units = 4, kernel_initializer = NULL", GRU_ERR_ARG, "kernel_initializer: expected an initializer");
-    parse_r_err("units = 4, kernel_initializer = 3", GRU_ERR_ARG, "kernel_initializer: expected an initializer");
-    parse_r_err("units = 4, kernel_initializer = initializer_foo()", GRU_ERR_ARG,
-                "unknown function initializer_foo(); accepted: c(), list(), initializer_zeros()");
-    parse_r_err("units = 4, kernel_initializer = initializer_random_normal(sd = 1)", GRU_ERR_ARG,
-                "initializer_random_normal(): unknown argument \"sd\"; accepted: mean, stddev, seed");
-    parse_r_err("units = 4, kernel_initializer = initializer_random_normal(1, 2, 3, 4)", GRU_ERR_ARG,
-                "initializer_random_normal(): too many arguments (it takes 3)");
-    parse_r_err("units = 4, kernel_initializer = initializer_random_normal(mean = 1, mean = 2)",
-                GRU_ERR_ARG, "argument mean given more than once");
-    parse_r_err("units = 4, kernel_initializer = initializer_random_normal(stddev = 0)", GRU_ERR_ARG,
-                "kernel_initializer: random_normal stddev must be a finite number > 0");
-    parse_r_err("units = 4, kernel_initializer = initializer_random_normal(stddev = 'a')",
-                GRU_ERR_ARG, "kernel_initializer: stddev: expected a number");
-    parse_r_err("units = 4, kernel_initializer = initializer_random_uniform(1, -1)", GRU_ERR_ARG,
-                "random_uniform needs finite minval <= maxval");
-    parse_r_err("units = 4, kernel_initializer = initializer_variance_scaling(scale = -1)",
-                GRU_ERR_ARG, "variance_scaling scale must be a finite number > 0");
-    parse_r_err("units = 4, kernel_initializer = initializer_variance_scaling(mode = 'fan')",
-                GRU_ERR_ARG, "mode: expected \"fan_in\", \"fan_out\" or \"fan_avg\"");
-    parse_r_err("units = 4, kernel_initializer = initializer_variance_scaling(distribution = 'gauss')",
-                GRU_ERR_ARG, "distribution: expected \"truncated_normal\"");
-    parse_r_err("units = 4, kernel_initializer = initializer_orthogonal(gain = 1e999)",
-                GRU_ERR_ARG, "gain must be finite");
-    parse_r_err("units = 4, kernel_initializer = initializer_glorot_uniform(seed = -4)",
-                GRU_ERR_ARG, "kernel_initializer: seed: expected NULL or an integer >= 0");
-    parse_r_err("units = 4, kernel_initializer = initializer_zeros(1)", GRU_ERR_ARG,
-                "initializer_zeros(): too many arguments (it takes 0)");
-    parse_r_err("units = 4, bias_initializer = 'orthogonal'", GRU_ERR_ARG,
-                "bias_initializer: orthogonal needs a 2-D weight");
-    parse_r_err("units = 4, kernel_initializer = regularizer_l2()", GRU_ERR_ARG,
-                "kernel_initializer: unknown initializer class \"L2\"");
-    parse_r_err("units = 4, kernel_regularizer = 'l3'", GRU_ERR_ARG,
-                "kernel_regularizer: unknown regularizer \"l3\"; accepted: NULL, l1, l2, l1_l2");
-    parse_r_err("units = 4, kernel_regularizer = 0.01", GRU_ERR_ARG, "kernel_regularizer: expected a regularizer");
-    parse_r_err("units = 4, kernel_regularizer = regularizer_l2(-1)", GRU_ERR_ARG,
-                "kernel_regularizer: l2 factor must be a finite number >= 0");
-    parse_r_err("units = 4, kernel_regularizer = regularizer_l1(l1 = 1)", GRU_ERR_ARG,
-                "regularizer_l1(): unknown argument \"l1\"; accepted: l");
-    parse_r_err("units = 4, kernel_regularizer = constraint_nonneg()", GRU_ERR_ARG,
-                "unknown regularizer class \"NonNeg\"");
-    parse_r_err("units = 4, kernel_constraint = 'minmax'", GRU_ERR_ARG,
-                "kernel_constraint: unknown constraint \"minmax\"; accepted: NULL, max_norm");
-    parse_r_err("units = 4, kernel_constraint = TRUE", GRU_ERR_ARG, "kernel_constraint: expected a constraint");
-    parse_r_err("units = 4, kernel_constraint = constraint_maxnorm(max_value = 0)", GRU_ERR_ARG,
-                "max_norm max_value must be a finite number > 0");
-    parse_r_err("units = 4, kernel_constraint = constraint_maxnorm(axis = 2)", GRU_ERR_ARG,
-                "kernel_constraint: axis: expected 0 or 1, got 2");
-    parse_r_err("units = 4, kernel_constraint = constraint_unitnorm(axis = 0.5)", GRU_ERR_ARG,
-                "axis: expected 0 or 1");
-    parse_r_err("units = 4, bias_constraint = constraint_unitnorm(axis = 1)", GRU_ERR_ARG,
-                "bias_constraint: unit_norm axis 1 needs a 2-D weight");
-    parse_r_err("units = 4, kernel_constraint = constraint_minmaxnorm(min_value = 2, max_value = 1)",
-                GRU_ERR_ARG, "min_max_norm needs finite 0 <= min_value <= max_value");
-    parse_r_err("units = 4, kernel_constraint = constraint_minmaxnorm(rate = 2)", GRU_ERR_ARG,
-                "min_max_norm rate must be in [0, 1]");
-    parse_r_err("units = 4, kernel_constraint = constraint_nonneg(axis = 0)", GRU_ERR_ARG,
-                "constraint_nonneg(): unknown argument \"axis\"; accepted: none");
-    parse_r_err("4, 'tanh', 'sigmoid', TRUE, FALSE, FALSE, FALSE, FALSE, FALSE, FALSE, 'zeros', "
-                "'zeros', 'zeros', NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, "
-                "NULL, NULL, NULL, NULL, NULL, 99", GRU_ERR_ARG, "too many positional arguments");
-    parse_r_err("model, other", GRU_ERR_ARG, "units: expected a value, got the variable name");
     /* NULL arguments */
     gru_config c;
     CHECK_ERR(gru_config_parse_r(NULL, &c), GRU_ERR_NULL, "text");

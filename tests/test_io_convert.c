@@ -62,6 +62,10 @@ static void test_pytorch(void)
     /* errors */
     gru_tensor b1 = gru_tensor_1d(GRU_FLOAT32, 3 * H, bih);
     CHECK_ERR(gru_keras_to_pytorch(&tk, &tr, &b1, &o1, &o2, &o3, &o4), GRU_ERR_ARG, "reset_after = FALSE");
+    /* the Keras kernel is checked like every other tensor (a NULL one used to crash) */
+    gru_tensor nullk = gru_tensor_2d(GRU_FLOAT32, I, 3 * H, NULL);
+    CHECK_ERR(gru_keras_to_pytorch(&nullk, &tr, NULL, &o1, &o2, NULL, NULL), GRU_ERR_NULL,
+              "kernel: data is NULL");
     CHECK_ERR(gru_pytorch_to_keras(&twih, &twhh, &tbih, NULL, &tk, &tr, &tb), GRU_ERR_NULL, "both or neither");
     gru_tensor badhh = gru_tensor_2d(GRU_FLOAT32, 3 * H, H + 1, whh);
     CHECK_ERR(gru_pytorch_to_keras(&twih, &badhh, NULL, NULL, &tk, &tr, NULL), GRU_ERR_SHAPE,
@@ -196,6 +200,8 @@ static void test_cudnn(void)
     CHECK_ERR(gru_cudnn_to_keras(&tk, &tr, &ob, true, &ok, &orr, &ob), GRU_ERR_SHAPE, "CuDNNGRU shape (24,)");
     gru_tensor b3 = gru_tensor_1d(GRU_FLOAT32, 3 * H, b);
     CHECK_ERR(gru_keras_to_cudnn(&ok, &orr, &b3, &rk, &rr, &rb), GRU_ERR_ARG, "no CuDNNGRU equivalent");
+    gru_tensor nullk = gru_tensor_2d(GRU_FLOAT32, I, 3 * H, NULL);
+    CHECK_ERR(gru_keras_to_cudnn(&nullk, &orr, &ob, &rk, &rr, &rb), GRU_ERR_NULL, "kernel: data is NULL");
 }
 
 int main(void)

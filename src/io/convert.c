@@ -47,6 +47,23 @@ static int units_from(const gru_tensor *t, const char *what, int axis, int64_t *
     return GRU_OK;
 }
 
+/* The dtype and sizes I, H of a GRU from its input weights `w` (Keras kernel (I, 3H): axis
+ * 1; PyTorch weight_ih (3H, I): axis 0), with `w` and the recurrent weights `rec` ((H, 3H)
+ * or (3H, H), the same way round) checked. */
+static int weight_sizes(const gru_tensor *w, const char *wname, const gru_tensor *rec,
+                     const char *rname, int axis, gru_dtype *dt, int64_t *I, int64_t *H)
+{
+    int rc;
+    if ((rc = weight_dtype(w, wname, dt)) < 0 || (rc = units_from(w, wname, axis, H)) < 0)
+        return rc;
+    const int64_t G = 3 * *H;
+    *I = w->shape[1 - axis];
+    if ((rc = check2(w, wname, *dt, axis ? *I : G, axis ? G : *I)) < 0 ||
+        (rc = check2(rec, rname, *dt, axis ? *H : G, axis ? G : *H)) < 0)
+        return rc;
+    return GRU_OK;
+}
+
 /* The gate-block transposes between Keras's (n, 3H) layout and the (3H, n) layout of
  * PyTorch and ONNX, whose gate blocks come in another order: Keras block g (z, r, h) is
  * block perm[g] of the other layout. to_keras copies other -> keras, else keras -> other. */
@@ -87,15 +104,9 @@ int gru_pytorch_to_keras(const gru_tensor *weight_ih, const gru_tensor *weight_h
                          gru_tensor *kernel, gru_tensor *recurrent_kernel, gru_tensor *bias)
 {
     gru_dtype dt = GRU_DTYPE_INVALID;
-    int64_t H = 0;
+    int64_t I = 0, H = 0;
     int rc;
-    if ((rc = weight_dtype(weight_ih, "weight_ih", &dt)) < 0)
-        return rc;
-    if ((rc = units_from(weight_ih, "weight_ih", 0, &H)) < 0)
-        return rc;
-    int64_t I = weight_ih->shape[1];
-    if ((rc = check2(weight_ih, "weight_ih", dt, 3 * H, I)) < 0 ||
-        (rc = check2(weight_hh, "weight_hh", dt, 3 * H, H)) < 0 ||
+    if ((rc = weight_sizes(weight_ih, "weight_ih", weight_hh, "weight_hh", 0, &dt, &I, &H)) < 0 ||
         (rc = check2(kernel, "kernel", dt, I, 3 * H)) < 0 ||
         (rc = check2(recurrent_kernel, "recurrent_kernel", dt, H, 3 * H)) < 0)
         return rc;
@@ -120,14 +131,10 @@ int gru_keras_to_pytorch(const gru_tensor *kernel, const gru_tensor *recurrent_k
                          gru_tensor *weight_hh, gru_tensor *bias_ih, gru_tensor *bias_hh)
 {
     gru_dtype dt = GRU_DTYPE_INVALID;
-    int64_t H = 0;
+    int64_t I = 0, H = 0;
     int rc;
-    if ((rc = weight_dtype(kernel, "kernel", &dt)) < 0)
-        return rc;
-    if ((rc = units_from(kernel, "kernel", 1, &H)) < 0)
-        return rc;
-    int64_t I = kernel->shape[0];
-    if ((rc = check2(recurrent_kernel, "recurrent_kernel", dt, H, 3 * H)) < 0 ||
+    if ((rc = weight_sizes(kernel, "kernel", recurrent_kernel, "recurrent_kernel", 1, &dt, &I,
+                           &H)) < 0 ||
         (rc = check2(weight_ih, "weight_ih", dt, 3 * H, I)) < 0 ||
         (rc = check2(weight_hh, "weight_hh", dt, 3 * H, H)) < 0)
         return rc;
@@ -150,8 +157,11 @@ int gru_keras_to_pytorch(const gru_tensor *kernel, const gru_tensor *recurrent_k
     return GRU_OK;
 }
 
+/* Checks the ONNX W, R, B, direction and the Keras kernel and recurrent_kernel of an
+ * ONNX <-> Keras conversion; sets the dtype and sizes. */
 static int onnx_shapes(const gru_tensor *W, const gru_tensor *R, const gru_tensor *B, int direction,
-                       gru_dtype *dt, int64_t *dirs, int64_t *I, int64_t *H)
+                       const gru_tensor *kernel, const gru_tensor *recurrent_kernel,
+                       gru_dtype *dt, int64_t *I, int64_t *H)
 {
     int rc;
     if ((rc = weight_dtype(W, "W", dt)) < 0)
@@ -161,19 +171,33 @@ static int onnx_shapes(const gru_tensor *W, const gru_tensor *R, const gru_tenso
         gru__shape_str(got, sizeof got, W->ndim, W->shape);
         return gru__error(GRU_ERR_SHAPE, "W: expected shape (num_directions, 3H, I), got %s", got);
     }
-    *dirs = W->shape[0];
+    const int64_t dirs = W->shape[0];
     *H = W->shape[1] / 3;
     *I = W->shape[2];
-    int64_t rs[3] = {*dirs, 3 * *H, *H}, bs[2] = {*dirs, 6 * *H};
-    if ((rc = gru__check_tensor(W, "W", *dt, 3, (int64_t[3]){*dirs, 3 * *H, *I})) < 0 ||
+    int64_t rs[3] = {dirs, 3 * *H, *H}, bs[2] = {dirs, 6 * *H};
+    if ((rc = gru__check_tensor(W, "W", *dt, 3, (int64_t[3]){dirs, 3 * *H, *I})) < 0 ||
         (rc = gru__check_tensor(R, "R", *dt, 3, rs)) < 0)
         return rc;
     if (B && (rc = gru__check_tensor(B, "B", *dt, 2, bs)) < 0)
         return rc;
-    if (direction < 0 || direction >= *dirs)
-        return gru__error(GRU_ERR_ARG, "direction: expected 0..%lld, got %d", (long long)(*dirs - 1),
+    if (direction < 0 || direction >= dirs)
+        return gru__error(GRU_ERR_ARG, "direction: expected 0..%lld, got %d", (long long)(dirs - 1),
                           direction);
+    if ((rc = check2(kernel, "kernel", *dt, *I, 3 * *H)) < 0 ||
+        (rc = check2(recurrent_kernel, "recurrent_kernel", *dt, *H, 3 * *H)) < 0)
+        return rc;
     return GRU_OK;
+}
+
+/* The W (3H, I) and R (3H, H) blocks of one direction between the ONNX layout and the
+ * Keras kernel and recurrent_kernel (to_keras: ONNX -> Keras). */
+static void onnx_weights(int to_keras, void *kernel, void *recurrent_kernel, const gru_tensor *W,
+                         const gru_tensor *R, int direction, int64_t I, int64_t H, size_t es)
+{
+    char *w = (char *)W->data + (size_t)direction * (size_t)(3 * H * I) * es;
+    char *r = (char *)R->data + (size_t)direction * (size_t)(3 * H * H) * es;
+    gate_transpose(to_keras, kernel, w, I, H, onnx_perm, es);
+    gate_transpose(to_keras, recurrent_kernel, r, H, H, onnx_perm, es);
 }
 
 int gru_onnx_to_keras(const gru_tensor *W, const gru_tensor *R, const gru_tensor *B,
@@ -181,12 +205,9 @@ int gru_onnx_to_keras(const gru_tensor *W, const gru_tensor *R, const gru_tensor
                       gru_tensor *recurrent_kernel, gru_tensor *bias)
 {
     gru_dtype dt = GRU_DTYPE_INVALID;
-    int64_t dirs = 0, I = 0, H = 0;
+    int64_t I = 0, H = 0;
     int rc;
-    if ((rc = onnx_shapes(W, R, B, direction, &dt, &dirs, &I, &H)) < 0)
-        return rc;
-    if ((rc = check2(kernel, "kernel", dt, I, 3 * H)) < 0 ||
-        (rc = check2(recurrent_kernel, "recurrent_kernel", dt, H, 3 * H)) < 0)
+    if ((rc = onnx_shapes(W, R, B, direction, kernel, recurrent_kernel, &dt, &I, &H)) < 0)
         return rc;
     if (B) {
         rc = reset_after ? check2(bias, "bias", dt, 2, 3 * H) : check1(bias, "bias", dt, 3 * H);
@@ -196,10 +217,7 @@ int gru_onnx_to_keras(const gru_tensor *W, const gru_tensor *R, const gru_tensor
         return gru__error(GRU_ERR_ARG, "bias: must be NULL when B is NULL");
     }
     size_t es = gru_dtype_size(dt);
-    const char *w = (const char *)W->data + (size_t)direction * (size_t)(3 * H * I) * es;
-    const char *r = (const char *)R->data + (size_t)direction * (size_t)(3 * H * H) * es;
-    gate_transpose(1, kernel->data, (void *)w, I, H, onnx_perm, es);
-    gate_transpose(1, recurrent_kernel->data, (void *)r, H, H, onnx_perm, es);
+    onnx_weights(1, kernel->data, recurrent_kernel->data, W, R, direction, I, H, es);
     if (B) {
         const char *b = (const char *)B->data + (size_t)direction * (size_t)(6 * H) * es;
         if (reset_after) {
@@ -224,28 +242,19 @@ int gru_keras_to_onnx(const gru_tensor *kernel, const gru_tensor *recurrent_kern
                       gru_tensor *B)
 {
     gru_dtype dt = GRU_DTYPE_INVALID;
-    int64_t dirs = 0, I = 0, H = 0;
+    int64_t I = 0, H = 0;
     int rc;
-    if ((rc = onnx_shapes(W, R, B, direction, &dt, &dirs, &I, &H)) < 0)
-        return rc;
-    if ((rc = check2(kernel, "kernel", dt, I, 3 * H)) < 0 ||
-        (rc = check2(recurrent_kernel, "recurrent_kernel", dt, H, 3 * H)) < 0)
+    if ((rc = onnx_shapes(W, R, B, direction, kernel, recurrent_kernel, &dt, &I, &H)) < 0)
         return rc;
     if (bias) {
         if (!B)
             return gru__error(GRU_ERR_NULL, "B: is NULL but bias is given");
-        if (bias->ndim == 1)
-            rc = check1(bias, "bias", dt, 3 * H);
-        else
-            rc = check2(bias, "bias", dt, 2, 3 * H);
+        rc = bias->ndim == 1 ? check1(bias, "bias", dt, 3 * H) : check2(bias, "bias", dt, 2, 3 * H);
         if (rc < 0)
             return rc;
     }
     size_t es = gru_dtype_size(dt);
-    char *w = (char *)W->data + (size_t)direction * (size_t)(3 * H * I) * es;
-    char *r = (char *)R->data + (size_t)direction * (size_t)(3 * H * H) * es;
-    gate_transpose(0, kernel->data, w, I, H, onnx_perm, es);
-    gate_transpose(0, recurrent_kernel->data, r, H, H, onnx_perm, es);
+    onnx_weights(0, kernel->data, recurrent_kernel->data, W, R, direction, I, H, es);
     if (B) {
         char *b = (char *)B->data + (size_t)direction * (size_t)(6 * H) * es;
         memset(b, 0, (size_t)(6 * H) * es);
@@ -284,14 +293,10 @@ static int cudnn_convert(const gru_tensor *kernel, const gru_tensor *recurrent_k
                          gru_tensor *recurrent_kernel_out, gru_tensor *bias_out, bool from_cudnn)
 {
     gru_dtype dt = GRU_DTYPE_INVALID;
-    int64_t H = 0;
+    int64_t I = 0, H = 0;
     int rc;
-    if ((rc = weight_dtype(kernel, "kernel", &dt)) < 0)
-        return rc;
-    if ((rc = units_from(kernel, "kernel", 1, &H)) < 0)
-        return rc;
-    int64_t I = kernel->shape[0];
-    if ((rc = check2(recurrent_kernel, "recurrent_kernel", dt, H, 3 * H)) < 0 ||
+    if ((rc = weight_sizes(kernel, "kernel", recurrent_kernel, "recurrent_kernel", 1, &dt, &I,
+                           &H)) < 0 ||
         (rc = check2(kernel_out, "kernel_out", dt, I, 3 * H)) < 0 ||
         (rc = check2(recurrent_kernel_out, "recurrent_kernel_out", dt, H, 3 * H)) < 0)
         return rc;

@@ -23,6 +23,38 @@
 #ifdef GRU_HAVE_HDF5
 #include <hdf5.h>
 
+/* Closes the HDF5 objects ids[0..n) that were made (>= 0), whatever their kind. */
+static void close_ids(const hid_t *ids, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (ids[i] >= 0)
+            H5Idec_ref(ids[i]);
+}
+
+/* A fixed-length string type of len bytes padded with pad; -1 on failure. */
+static hid_t str_type(size_t len, H5T_str_t pad)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    if (t >= 0 && (H5Tset_size(t, len) < 0 || H5Tset_strpad(t, pad) < 0)) {
+        H5Tclose(t);
+        return -1;
+    }
+    return t;
+}
+
+/* Writes buf as the attribute `name` of loc, of type t over dataspace sp, and closes t and
+ * sp (-1 for either: it could not be made). */
+static int put_attr(hid_t loc, const char *name, hid_t t, hid_t sp, const void *buf)
+{
+    hid_t a = -1;
+    int rc = GRU_OK;
+    if (t < 0 || sp < 0 || (a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT)) < 0 ||
+        H5Awrite(a, t, buf) < 0)
+        rc = gru__error(GRU_ERR_IO, "cannot write attribute %s", name);
+    close_ids((hid_t[3]){a, sp, t}, 3);
+    return rc;
+}
+
 static int put_str_list(hid_t loc, const char *name, char names[][GRU_IO_NAME_MAX + 64], int n)
 {
     size_t len = 1;
@@ -35,37 +67,16 @@ static int put_str_list(hid_t loc, const char *name, char names[][GRU_IO_NAME_MA
     for (int i = 0; i < n; i++)
         memcpy(buf + (size_t)i * len, names[i], strlen(names[i]));
     hsize_t dims[1] = {(hsize_t)n};
-    hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate_simple(1, dims, NULL), a = -1;
-    int rc = GRU_OK;
-    if (t < 0 || sp < 0 || H5Tset_size(t, len) < 0 || H5Tset_strpad(t, H5T_STR_NULLPAD) < 0 ||
-        (a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT)) < 0 || H5Awrite(a, t, buf) < 0)
-        rc = gru__error(GRU_ERR_IO, "cannot write attribute %s", name);
-    if (a >= 0)
-        H5Aclose(a);
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (t >= 0)
-        H5Tclose(t);
+    int rc = put_attr(loc, name, str_type(len, H5T_STR_NULLPAD), H5Screate_simple(1, dims, NULL),
+                      buf);
     free(buf);
     return rc;
 }
 
 static int put_str(hid_t loc, const char *name, const char *value)
 {
-    hid_t t = H5Tcopy(H5T_C_S1), sp = H5Screate(H5S_SCALAR), a = -1;
-    int rc = GRU_OK;
-    if (t < 0 || sp < 0 || H5Tset_size(t, strlen(value) + 1) < 0 ||
-        H5Tset_strpad(t, H5T_STR_NULLTERM) < 0 ||
-        (a = H5Acreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT)) < 0 ||
-        H5Awrite(a, t, value) < 0)
-        rc = gru__error(GRU_ERR_IO, "cannot write attribute %s", name);
-    if (a >= 0)
-        H5Aclose(a);
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (t >= 0)
-        H5Tclose(t);
-    return rc;
+    return put_attr(loc, name, str_type(strlen(value) + 1, H5T_STR_NULLTERM),
+                    H5Screate(H5S_SCALAR), value);
 }
 
 static int put_array(hid_t loc, const char *path, const gru_tensor *t)
@@ -79,72 +90,47 @@ static int put_array(hid_t loc, const char *path, const gru_tensor *t)
         (d = H5Dcreate2(loc, path, ftype, sp, lcpl, H5P_DEFAULT, H5P_DEFAULT)) < 0 ||
         H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, t->data) < 0)
         rc = gru__error(GRU_ERR_IO, "cannot write dataset %s", path);
-    if (d >= 0)
-        H5Dclose(d);
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (lcpl >= 0)
-        H5Pclose(lcpl);
+    close_ids((hid_t[3]){d, sp, lcpl}, 3);
     return rc;
 }
 
 static int write_layer(hid_t f, const gru_layer *L, const char *name)
 {
     const gru_config *c = gru_layer_config(L);
-    int64_t I = c->input_dim, H = c->units;
-    gru_dtype dt = c->dtype == GRU_FLOAT64 ? GRU_FLOAT64 : GRU_FLOAT32;
-    size_t es = gru_dtype_size(dt);
-    void *k = gru__alloc((size_t)(I * 3 * H) * es), *r = gru__alloc((size_t)(H * 3 * H) * es);
-    void *b = c->use_bias ? gru__alloc((size_t)((c->reset_after ? 2 : 1) * 3 * H) * es) : NULL;
-    int rc = GRU_OK;
-    hid_t g = -1;
-    if (!k || !r || (c->use_bias && !b)) {
-        rc = gru__error(GRU_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    gru_tensor tk = gru_tensor_2d(dt, I, 3 * H, k), tr = gru_tensor_2d(dt, H, 3 * H, r);
-    gru_tensor tb = c->reset_after ? gru_tensor_2d(dt, 2, 3 * H, b) : gru_tensor_1d(dt, 3 * H, b);
-    rc = gru_layer_get_weights(L, &tk, &tr, c->use_bias ? &tb : NULL);
+    gru_tensor w[3]; /* kernel (I, 3H), recurrent_kernel (H, 3H), bias (3H) or (2, 3H) */
+    int rc = gru__layer_weights(L, w);
     if (rc < 0)
-        goto out;
-    g = H5Gcreate2(f, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        return rc;
+    hid_t g = H5Gcreate2(f, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     if (g < 0) {
         rc = gru__error(GRU_ERR_IO, "cannot create group %s", name);
         goto out;
     }
     static const char *const what[3] = {"kernel", "recurrent_kernel", "bias"};
-    const gru_tensor *src[3] = {&tk, &tr, &tb};
     char wn[3][GRU_IO_NAME_MAX + 64];
     int nw = c->use_bias ? 3 : 2;
-    for (int w = 0; w < nw && rc == GRU_OK; w++) {
-        snprintf(wn[w], sizeof wn[w], "%s/gru_cell/%s:0", name, what[w]);
-        rc = put_array(g, wn[w], src[w]);
+    for (int i = 0; i < nw && rc == GRU_OK; i++) {
+        snprintf(wn[i], sizeof wn[i], "%s/gru_cell/%s:0", name, what[i]);
+        rc = put_array(g, wn[i], &w[i]);
     }
     if (rc == GRU_OK)
         rc = put_str_list(g, "weight_names", wn, nw);
+    H5Gclose(g);
 out:
-    if (g >= 0)
-        H5Gclose(g);
-    gru__free(k);
-    gru__free(r);
-    gru__free(b);
+    gru__weights_free(w);
     return rc;
 }
 
 int gru_save_keras_h5(const char *path, int n, const gru_layer *const *layers,
                       const char *const *names)
 {
-    if (!path)
-        return gru__error(GRU_ERR_NULL, "path: is NULL");
-    if (!layers)
-        return gru__error(GRU_ERR_NULL, "layers: is NULL");
-    if (n < 1 || n > 4096)
-        return gru__error(GRU_ERR_ARG, "n: expected 1..4096 layers, got %d", n);
+    int rc = gru__save_args(path, n, layers);
+    if (rc < 0)
+        return rc;
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     char(*ln)[GRU_IO_NAME_MAX + 64] = calloc((size_t)n, sizeof *ln);
     if (!ln)
         return gru__error(GRU_ERR_NOMEM, "out of memory");
-    int rc = GRU_OK;
     for (int i = 0; i < n && rc == GRU_OK; i++) {
         if (!layers[i])
             rc = gru__error(GRU_ERR_NULL, "layers[%d]: is NULL", i);

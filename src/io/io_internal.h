@@ -63,6 +63,15 @@ int gru__load_h5_keras3(const void *data, size_t size, const char *config_json,
  * names. keras_major as in gru_config_parse_json. Needs cJSON. */
 int gru__parse_layer_config(const void *cjson_obj, int keras_major, gru_config *cfg);
 
+/* Checks the path, n and layers arguments of the writers gru_save_*. */
+int gru__save_args(const char *path, int n, const gru_layer *const *layers);
+/* The weights of layer L in Keras layout, in buffers of their own: w[0] kernel (I, 3H),
+ * w[1] recurrent_kernel (H, 3H), w[2] bias (3H) or (2, 3H) (data NULL without bias), in
+ * the layer's dtype (float64, else float32). Free them with gru__weights_free; on failure
+ * nothing is left to free. */
+int gru__layer_weights(const gru_layer *L, gru_tensor w[3]);
+void gru__weights_free(gru_tensor w[3]);
+
 /* Write `size` bytes to path atomically (temp file + rename). */
 int gru__write_file_atomic(const char *path, const void *data, size_t size);
 

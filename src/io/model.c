@@ -642,6 +642,46 @@ out_free:
 
 /* ---- writing ------------------------------------------------------------------------- */
 
+int gru__save_args(const char *path, int n, const gru_layer *const *layers)
+{
+    if (!path)
+        return gru__error(GRU_ERR_NULL, "path: is NULL");
+    if (!layers)
+        return gru__error(GRU_ERR_NULL, "layers: is NULL");
+    if (n < 1 || n > 4096)
+        return gru__error(GRU_ERR_ARG, "n: expected 1..4096 layers, got %d", n);
+    return GRU_OK;
+}
+
+int gru__layer_weights(const gru_layer *L, gru_tensor w[3])
+{
+    const gru_config *c = gru_layer_config(L);
+    int64_t I = c->input_dim, H = c->units;
+    gru_dtype dt = c->dtype == GRU_FLOAT64 ? GRU_FLOAT64 : GRU_FLOAT32;
+    size_t es = gru_dtype_size(dt);
+    void *k = gru__alloc((size_t)(I * 3 * H) * es), *r = gru__alloc((size_t)(H * 3 * H) * es);
+    void *b = c->use_bias ? gru__alloc((size_t)((c->reset_after ? 2 : 1) * 3 * H) * es) : NULL;
+    w[0] = gru_tensor_2d(dt, I, 3 * H, k);
+    w[1] = gru_tensor_2d(dt, H, 3 * H, r);
+    w[2] = c->reset_after ? gru_tensor_2d(dt, 2, 3 * H, b) : gru_tensor_1d(dt, 3 * H, b);
+    int rc;
+    if (!k || !r || (c->use_bias && !b))
+        rc = gru__error(GRU_ERR_NOMEM, "out of memory");
+    else
+        rc = gru_layer_get_weights(L, &w[0], &w[1], c->use_bias ? &w[2] : NULL);
+    if (rc < 0)
+        gru__weights_free(w);
+    return rc;
+}
+
+void gru__weights_free(gru_tensor w[3])
+{
+    for (int i = 0; i < 3; i++) {
+        gru__free(w[i].data);
+        w[i].data = NULL;
+    }
+}
+
 int gru__write_file_atomic(const char *path, const void *data, size_t size)
 {
     size_t plen = strlen(path);

@@ -84,6 +84,16 @@ typedef struct st_tensor {
     size_t bytes;
 } st_tensor;
 
+/* Points x (its name aside) at the data of src. */
+static void st_set(st_tensor *x, const gru_tensor *src)
+{
+    x->ndim = src->ndim;
+    x->shape[0] = src->shape[0];
+    x->shape[1] = src->shape[1];
+    x->data = src->data;
+    x->bytes = (size_t)gru_tensor_numel(src) * gru_dtype_size(src->dtype);
+}
+
 static bool plain_name(const char *s)
 {
     for (; *s; s++)
@@ -95,17 +105,13 @@ static bool plain_name(const char *s)
 int gru_save_safetensors(const char *path, int n, const gru_layer *const *layers,
                          const char *const *names, gru_tensor_layout layout)
 {
-    if (!path)
-        return gru__error(GRU_ERR_NULL, "path: is NULL");
-    if (!layers)
-        return gru__error(GRU_ERR_NULL, "layers: is NULL");
-    if (n < 1 || n > 4096)
-        return gru__error(GRU_ERR_ARG, "n: expected 1..4096 layers, got %d", n);
+    int rc = gru__save_args(path, n, layers);
+    if (rc < 0)
+        return rc;
     if (layout != GRU_LAYOUT_KERAS && layout != GRU_LAYOUT_PYTORCH)
         return gru__error(GRU_ERR_ARG, "layout: expected GRU_LAYOUT_KERAS or GRU_LAYOUT_PYTORCH");
     if (!little_endian())
         return gru__error(GRU_ERR_UNSUPPORTED, "safetensors writing needs a little-endian host");
-    int rc = GRU_OK;
     st_tensor *t = calloc((size_t)n * 4, sizeof *t);
     void **owned = calloc((size_t)n * 4, sizeof *owned);
     st_out o = {0};
@@ -129,34 +135,17 @@ int gru_save_safetensors(const char *path, int n, const gru_layer *const *layers
             rc = gru__error(GRU_ERR_ARG, "names[%d]: \"%s\" is not a usable tensor name", i, nm);
             goto out;
         }
-        int64_t I = c->input_dim, H = c->units;
-        gru_dtype dt = c->dtype == GRU_FLOAT64 ? GRU_FLOAT64 : GRU_FLOAT32;
-        size_t es = gru_dtype_size(dt);
-        void *k = gru__alloc((size_t)(I * 3 * H) * es), *r = gru__alloc((size_t)(H * 3 * H) * es);
-        void *b = c->use_bias ? gru__alloc((size_t)((c->reset_after ? 2 : 1) * 3 * H) * es) : NULL;
-        owned[4 * i] = k;
-        owned[4 * i + 1] = r;
-        owned[4 * i + 2] = b;
-        if (!k || !r || (c->use_bias && !b)) {
-            rc = gru__error(GRU_ERR_NOMEM, "out of memory");
-            goto out;
-        }
-        gru_tensor tk = gru_tensor_2d(dt, I, 3 * H, k), tr = gru_tensor_2d(dt, H, 3 * H, r);
-        gru_tensor tb = c->reset_after ? gru_tensor_2d(dt, 2, 3 * H, b) : gru_tensor_1d(dt, 3 * H, b);
-        rc = gru_layer_get_weights(L, &tk, &tr, c->use_bias ? &tb : NULL);
+        gru_tensor w[3]; /* kernel (I, 3H), recurrent_kernel (H, 3H), bias (3H) or (2, 3H) */
+        rc = gru__layer_weights(L, w);
         if (rc < 0)
             goto out;
+        for (int j = 0; j < 3; j++)
+            owned[4 * i + j] = w[j].data;
         if (layout == GRU_LAYOUT_KERAS) {
             const char *sfx[3] = {"kernel", "recurrent_kernel", "bias"};
-            const gru_tensor *src[3] = {&tk, &tr, &tb};
-            for (int w = 0; w < (c->use_bias ? 3 : 2); w++) {
-                st_tensor *x = &t[nt++];
-                snprintf(x->name, sizeof x->name, "%s/%s", nm, sfx[w]);
-                x->ndim = src[w]->ndim;
-                x->shape[0] = src[w]->shape[0];
-                x->shape[1] = src[w]->shape[1];
-                x->data = src[w]->data;
-                x->bytes = (size_t)gru_tensor_numel(src[w]) * es;
+            for (int j = 0; j < (c->use_bias ? 3 : 2); j++) {
+                snprintf(t[nt].name, sizeof t[nt].name, "%s/%s", nm, sfx[j]);
+                st_set(&t[nt++], &w[j]);
             }
         } else {
             if (!c->reset_after && c->use_bias) {
@@ -173,51 +162,31 @@ int gru_save_safetensors(const char *path, int n, const gru_layer *const *layers
                                 gru_activation_name(c->recurrent_activation));
                 goto out;
             }
-            void *wih = gru__alloc((size_t)(I * 3 * H) * es), *whh = gru__alloc((size_t)(H * 3 * H) * es);
-            void *bb = c->use_bias ? gru__alloc((size_t)(6 * H) * es) : NULL;
-            gru__free(k);
-            gru__free(r);
-            owned[4 * i] = wih;
-            owned[4 * i + 1] = whh;
-            owned[4 * i + 3] = bb;
-            if (!wih || !whh || (c->use_bias && !bb)) {
+            int64_t I = c->input_dim, H = c->units;
+            gru_dtype dt = w[0].dtype;
+            size_t es = gru_dtype_size(dt);
+            char *pt = gru__alloc((size_t)(3 * H * (I + H + 2)) * es); /* (3H, I + H + 2) */
+            owned[4 * i + 3] = pt;
+            if (!pt) {
                 rc = gru__error(GRU_ERR_NOMEM, "out of memory");
                 goto out;
             }
-            /* tk/tr still point at the freed buffers: refetch into fresh ones */
-            void *k2 = gru__alloc((size_t)(I * 3 * H) * es), *r2 = gru__alloc((size_t)(H * 3 * H) * es);
-            if (!k2 || !r2) {
-                gru__free(k2);
-                gru__free(r2);
-                rc = gru__error(GRU_ERR_NOMEM, "out of memory");
-                goto out;
-            }
-            tk.data = k2;
-            tr.data = r2;
-            rc = gru_layer_get_weights(L, &tk, &tr, NULL);
-            gru_tensor ti = gru_tensor_2d(dt, 3 * H, I, wih), th = gru_tensor_2d(dt, 3 * H, H, whh);
-            gru_tensor tbi = gru_tensor_1d(dt, 3 * H, bb),
-                       tbh = gru_tensor_1d(dt, 3 * H, bb ? (char *)bb + (size_t)(3 * H) * es : NULL);
-            if (rc == GRU_OK)
-                rc = gru_keras_to_pytorch(&tk, &tr, c->use_bias ? &tb : NULL, &ti, &th,
-                                          c->use_bias ? &tbi : NULL, c->use_bias ? &tbh : NULL);
-            gru__free(k2);
-            gru__free(r2);
+            gru_tensor pw[4] = { /* weight_ih (3H, I), weight_hh (3H, H), bias_ih, bias_hh (3H) */
+                gru_tensor_2d(dt, 3 * H, I, pt),
+                gru_tensor_2d(dt, 3 * H, H, pt + (size_t)(3 * H * I) * es),
+                gru_tensor_1d(dt, 3 * H, pt + (size_t)(3 * H * (I + H)) * es),
+                gru_tensor_1d(dt, 3 * H, pt + (size_t)(3 * H * (I + H + 1)) * es)};
+            rc = gru_keras_to_pytorch(&w[0], &w[1], c->use_bias ? &w[2] : NULL, &pw[0], &pw[1],
+                                      c->use_bias ? &pw[2] : NULL, c->use_bias ? &pw[3] : NULL);
             if (rc < 0)
                 goto out;
             /* "[prefix.]suffix" -> "[prefix.]weight_ih_suffix" */
             const char *dot = strrchr(nm, '.');
             int plen = dot ? (int)(dot - nm + 1) : 0;
             const char *what[4] = {"weight_ih_", "weight_hh_", "bias_ih_", "bias_hh_"};
-            const gru_tensor *src[4] = {&ti, &th, &tbi, &tbh};
-            for (int w = 0; w < (c->use_bias ? 4 : 2); w++) {
-                st_tensor *x = &t[nt++];
-                snprintf(x->name, sizeof x->name, "%.*s%s%s", plen, nm, what[w], nm + plen);
-                x->ndim = src[w]->ndim;
-                x->shape[0] = src[w]->shape[0];
-                x->shape[1] = src[w]->shape[1];
-                x->data = src[w]->data;
-                x->bytes = (size_t)gru_tensor_numel(src[w]) * es;
+            for (int j = 0; j < (c->use_bias ? 4 : 2); j++) {
+                snprintf(t[nt].name, sizeof t[nt].name, "%.*s%s%s", plen, nm, what[j], nm + plen);
+                st_set(&t[nt++], &pw[j]);
             }
         }
         for (int a = nt - (layout == GRU_LAYOUT_KERAS ? (c->use_bias ? 3 : 2) : (c->use_bias ? 4 : 2));
@@ -228,7 +197,6 @@ int gru_save_safetensors(const char *path, int n, const gru_layer *const *layers
                                     t[a].name);
                     goto out;
                 }
-        (void)dt;
     }
     /* header */
     size_t off = 0;

@@ -142,6 +142,25 @@ def check_case(tmp_path, seed, *, name, units, input_dim, B, T, layer_kw, weight
             assert_close(states[0], s_ref, scaled=scaled, what=what + " [state]")
 
 
+def try_case(failures, tmp_path, seed, **case):
+    """check_case, with a failure recorded in failures so that it does not hide the
+    cases after it."""
+    try:
+        check_case(tmp_path, seed, **case)
+    except AssertionError as e:
+        failures.append(str(e))
+
+
+def masked_inputs(rng, B, T, I, H, *, reset_after, with_h0):
+    """check_case arguments: random weights, input and mask (h.mask_patterns) and, with
+    with_h0, a random initial state."""
+    weights = h.random_weights(rng, I, H, reset_after=reset_after)
+    x = random_input(rng, B, T, I)
+    mask = h.mask_patterns(rng, B, T)
+    h0 = rng.normal(0, 0.8, (B, H)).astype(np.float32) if with_h0 else None
+    return dict(weights=weights, x=x, mask=mask, initial_state=h0)
+
+
 def zlib_index(name):
     return zlib.crc32(name.encode())
 
@@ -187,12 +206,9 @@ def test_activation_pairs(tmp_path, seed, reset_after):
                   recurrent_activation=None if (rec == "linear" and i % 2) else rec,
                   reset_after=reset_after,
                   return_sequences=True)
-        try:
-            check_case(tmp_path, seed, name=f"pair{i}_{act}_{rec}", units=H, input_dim=I,
-                       B=B, T=T, layer_kw=kw, weights=weights, x=x,
-                       form=["json", "r", "json-bare"][i % 3])
-        except AssertionError as e:
-            failures.append(str(e))
+        try_case(failures, tmp_path, seed, name=f"pair{i}_{act}_{rec}", units=H, input_dim=I,
+                 B=B, T=T, layer_kw=kw, weights=weights, x=x,
+                 form=["json", "r", "json-bare"][i % 3])
     assert not failures, f"{len(failures)} of {len(pairs)} pairs failed:\n" + "\n".join(failures)
 
 
@@ -227,12 +243,9 @@ def test_argument_matrix(tmp_path, seed, reset_after):
             kw.update(dropout=0.3, recurrent_dropout=0.2)
         if j % 7 == 3:
             kw.update(unroll=True)
-        try:
-            check_case(tmp_path, seed, name=f"m{j}", units=H, input_dim=I, B=B, T=T,
-                       layer_kw=kw, weights=weights, x=x, mask=mask, initial_state=h0,
-                       form=["json", "r"][j % 2])
-        except AssertionError as e:
-            failures.append(str(e))
+        try_case(failures, tmp_path, seed, name=f"m{j}", units=H, input_dim=I, B=B, T=T,
+                 layer_kw=kw, weights=weights, x=x, mask=mask, initial_state=h0,
+                 form=["json", "r"][j % 2])
     assert not failures, f"{len(failures)} of {n} cases failed:\n" + "\n".join(failures)
 
 
@@ -246,19 +259,12 @@ def test_mask_patterns(tmp_path, seed, reset_after, go_backwards):
     failures = []
     for k, (with_h0, T) in enumerate([(False, 6), (True, 6), (True, 2), (False, 9)]):
         B, I, H = 12, 3, 4
-        weights = h.random_weights(rng, I, H, reset_after=reset_after)
-        x = random_input(rng, B, T, I)
-        mask = h.mask_patterns(rng, B, T)
-        h0 = rng.normal(0, 0.8, (B, H)).astype(np.float32) if with_h0 else None
+        case = masked_inputs(rng, B, T, I, H, reset_after=reset_after, with_h0=with_h0)
         kw = dict(activation="tanh", recurrent_activation=["hard_sigmoid", "sigmoid"][k % 2],
                   reset_after=reset_after, go_backwards=go_backwards,
                   return_sequences=True, return_state=True)
-        try:
-            check_case(tmp_path, seed, name=f"mask{k}", units=H, input_dim=I, B=B, T=T,
-                       layer_kw=kw, weights=weights, x=x, mask=mask, initial_state=h0,
-                       form=["json", "r"][k % 2])
-        except AssertionError as e:
-            failures.append(str(e))
+        try_case(failures, tmp_path, seed, name=f"mask{k}", units=H, input_dim=I, B=B, T=T,
+                 layer_kw=kw, form=["json", "r"][k % 2], **case)
     assert not failures, "\n".join(failures)
 
 
@@ -272,18 +278,11 @@ def test_zero_output_for_mask(tmp_path, seed, reset_after):
     cases = [(True, False, 6), (True, True, 6), (False, False, 5), (False, True, 5)]
     for k, (seq, back, T) in enumerate(cases):
         B, I, H = 12, 3, 4
-        weights = h.random_weights(rng, I, H, reset_after=reset_after)
-        x = random_input(rng, B, T, I)
-        mask = h.mask_patterns(rng, B, T)
-        h0 = rng.normal(0, 0.8, (B, H)).astype(np.float32) if k % 2 else None
+        case = masked_inputs(rng, B, T, I, H, reset_after=reset_after, with_h0=k % 2 == 1)
         kw = dict(recurrent_activation="sigmoid", reset_after=reset_after, go_backwards=back,
                   return_sequences=seq, return_state=True, zero_output_for_mask=True)
-        try:
-            check_case(tmp_path, seed, name=f"zofm{k}", units=H, input_dim=I, B=B, T=T,
-                       layer_kw=kw, weights=weights, x=x, mask=mask, initial_state=h0,
-                       form=["json", "r"][k % 2])
-        except AssertionError as e:
-            failures.append(str(e))
+        try_case(failures, tmp_path, seed, name=f"zofm{k}", units=H, input_dim=I, B=B, T=T,
+                 layer_kw=kw, form=["json", "r"][k % 2], **case)
     assert not failures, "\n".join(failures)
 
 
@@ -423,12 +422,8 @@ def test_large_magnitude_inputs(tmp_path, seed, reset_after):
         x = rng.uniform(-50, 50, (B, T, I)).astype(np.float32)
         kw = dict(activation=act, recurrent_activation=rec, reset_after=reset_after,
                   return_sequences=True, return_state=True, go_backwards=bool(k % 2))
-        try:
-            check_case(tmp_path, seed, name=f"large{k}", units=H, input_dim=I, B=B, T=T,
-                       layer_kw=kw, weights=weights, x=x, scaled=True,
-                       form=["json", "r"][k % 2])
-        except AssertionError as e:
-            failures.append(str(e))
+        try_case(failures, tmp_path, seed, name=f"large{k}", units=H, input_dim=I, B=B, T=T,
+                 layer_kw=kw, weights=weights, x=x, scaled=True, form=["json", "r"][k % 2])
     assert not failures, "\n".join(failures)
 
 
@@ -451,13 +446,9 @@ def test_float64_layers(tmp_path, seed, reset_after):
         kw = dict(activation=act, recurrent_activation=rec, reset_after=reset_after,
                   use_bias=(k % 4 != 3), return_sequences=True, return_state=True,
                   go_backwards=(k % 3 == 2), dtype="float64")
-        try:
-            check_case(tmp_path, seed, name=f"f64_{k}", units=H, input_dim=I, B=B, T=T,
-                       layer_kw=kw, weights=weights, x=x, mask=mask, initial_state=h0,
-                       form=["json", "r"][k % 2],
-                       rel64=GELU_REL64 if "gelu" in (act, rec) else 1e-12)
-        except AssertionError as e:
-            failures.append(str(e))
+        try_case(failures, tmp_path, seed, name=f"f64_{k}", units=H, input_dim=I, B=B, T=T,
+                 layer_kw=kw, weights=weights, x=x, mask=mask, initial_state=h0,
+                 form=["json", "r"][k % 2], rel64=GELU_REL64 if "gelu" in (act, rec) else 1e-12)
     assert not failures, "\n".join(failures)
 
 
