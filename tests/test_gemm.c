@@ -266,6 +266,10 @@ static void run_bp(const char *name, bp_fn f, int64_t nmin)
         check_case(name, bp_call, &rng, 1, 290, 777, 1030, 0, 1 - w % 2);
         check_case(name, bp_call, &rng, 1, 25, 130, 513, 2, 0);
         check_case(name, bp_call, &rng, 0, 150, 2100, 40, 0, 1);
+        /* C of 2^20 floats or more with the largest scratch: k blocks of up to twice the
+         * usual size (the products of training over all T*B rows at S5) */
+        if (w == 3)
+            check_case(name, bp_call, &rng, 1, 1025, 1024, 1100, 0, 1);
         free(bp_ws);
     }
 }

@@ -516,5 +516,16 @@ int main(void)
         tcase tc = random_case(&r);
         run_case(&tc, &r, i % 10 == 0);
     }
+    /* I and H of 256 or more: the input projections formed step by step in the time loop
+     * on K packed per gate (pstep), x read in place; tails in I and H (after the random
+     * cases, whose draws stay as they were) */
+    for (int ra = 0; ra < 2; ra++) {
+        tcase deep = {.B = 11, .T = 3, .I = 260, .H = 264, .reset_after = ra, .use_bias = true,
+                      .ret_seq = !ra, .ret_state = true, .goback = !ra, .h0 = true,
+                      .mask = ra, .hdrop = ra, .trainable = true, .act = GRU_ACT_TANH,
+                      .ract = GRU_ACT_SIGMOID, .overwrite = true, .want_dx = true,
+                      .want_dh0 = true};
+        run_case(&deep, &r, ra == 1);
+    }
     return tu_finish("test_train_fast");
 }

@@ -30,8 +30,17 @@
 #ifndef GEMM_MC
 #define GEMM_MC (GEMM_MR * 8)
 #endif
-#ifndef GEMM_KCB /* at most this many k per block of gru__gemm_bp (blocks of equal size) */
-#define GEMM_KCB GEMM_KC
+/* At most this many k per block of gru__gemm_bp (blocks of equal size) when C is large
+ * (GEMM_BIGC floats or more: its passes, once per block, come from L3 or memory) and the
+ * scratch holds them, else GEMM_KC. At AVX-512, 2 * GEMM_KC measured 2-3% faster on the
+ * products of training at S5 (dK, dU: C 1024 x 3072, K = T*B = 3200 in 4 blocks instead
+ * of 7; the input projection, K = 1024, in one), but 3% slower at S4 (dK: C 512 x 1536,
+ * which stays in cache across the passes); at AVX2, 1% faster on the S5 projection. */
+#ifndef GEMM_KCB
+#define GEMM_KCB (2 * GEMM_KC)
+#endif
+#ifndef GEMM_BIGC
+#define GEMM_BIGC ((int64_t)1 << 20)
 #endif
 #ifndef GEMM_MCW /* rows of A per packed block in caller scratch */
 #define GEMM_MCW (GEMM_MR * 12)
@@ -423,15 +432,15 @@ void SFX(gru__gemm_pb)(int64_t M, int64_t K, const float *A, int64_t lda, int ns
 }
 
 /* Floats of scratch gru__gemm_bp needs at least to pack (else it runs gru__gemm). */
-int64_t SFX(gru__gemm_bp_min)(void) { return (GEMM_MCW + 8 * GEMM_NR) * GEMM_KCB; }
+int64_t SFX(gru__gemm_bp_min)(void) { return (GEMM_MCW + 8 * GEMM_NR) * GEMM_KC; }
 
 /* gru__gemm with B packed too, into the scratch ws (nws floats): k in blocks of equal size
- * (at most GEMM_KCB: no short block left at the end, whose pass over C would cost as much
- * as a full one), per k block chunks of columns as wide as ws holds after A's block
- * (GEMM_MCW rows), each packed once and then multiplied with every block of A. Each C
- * element sums its k blocks in order, k in order within a block. Runs gru__gemm when ws
- * holds less than gru__gemm_bp_min() floats or the product is small (M < 2 tiles of rows,
- * N < 4 strips). */
+ * (at most GEMM_KC, or GEMM_KCB for a large C: no short block left at the end, whose
+ * pass over C would cost as much as a full one), per k block chunks of columns as wide as
+ * ws holds after A's block (GEMM_MCW rows), each packed once and then multiplied with
+ * every block of A. Each C element sums its k blocks in order, k in order within a block.
+ * Runs gru__gemm when ws holds less than gru__gemm_bp_min() floats or the product is small
+ * (M < 2 tiles of rows, N < 4 strips). */
 void SFX(gru__gemm_bp)(int trans_a, int64_t M, int64_t N, int64_t K, const float *A,
                        int64_t lda, const float *Bm, int64_t ldb, float *C, int64_t ldc,
                        int accumulate, float *ws, int64_t nws)
@@ -440,8 +449,12 @@ void SFX(gru__gemm_bp)(int trans_a, int64_t M, int64_t N, int64_t K, const float
         SFX(gru__gemm)(trans_a, M, N, K, A, lda, Bm, ldb, C, ldc, accumulate);
         return;
     }
-    /* k blocks of equal size (multiples of 8 but the last), no short one at the end */
-    const int64_t nkb = (K + GEMM_KCB - 1) / GEMM_KCB;
+    /* k blocks of equal size (multiples of 8 but the last), no short one at the end, up
+     * to GEMM_KCB for a large C when ws holds A's block and 8 strips of B for them */
+    const int64_t kcb =
+        M * N >= GEMM_BIGC && nws >= (GEMM_MCW + 8 * GEMM_NR) * (int64_t)GEMM_KCB ? GEMM_KCB
+                                                                                  : GEMM_KC;
+    const int64_t nkb = (K + kcb - 1) / kcb;
     int64_t kc0 = (K + nkb - 1) / nkb;
     kc0 = nkb > 1 ? (kc0 + 7) / 8 * 8 : kc0;
     const int64_t mcb = SFX(gemm_mcb)(M, kc0, ws, GEMM_MCW * kc0);
@@ -482,6 +495,7 @@ void SFX(gru__gemm_bp)(int trans_a, int64_t M, int64_t N, int64_t K, const float
 
 #undef GEMM_KC
 #undef GEMM_KCB
+#undef GEMM_BIGC
 #undef GEMM_MC
 #undef GEMM_MCW
 #undef GEMM_NR
