@@ -51,8 +51,13 @@ void gru__pool_barrier(gru__pool *p, int tid);
  * sp = g / spg, position gi = g % spg, nb groups in that superpanel) of a matrix with
  * `rows` rows: element (k, v, lane) at
  *   sp * rows * spg * nvg * vw + k * nb * nvg * vw + gi * nvg * vw + v * vw + lane. */
+/* z | r takes 4 groups like z | r | h, not 6: the threads' ranges of groups (B = 1 split
+ * by units) then start on superpanel boundaries when H is a multiple of 8 groups (2
+ * threads), and a thread's superpanels are contiguous; with 6, S1 and S2 reset_after =
+ * FALSE on 2 threads ran 8-11% slower (2026-11-26), one thread the same. Any other split
+ * still works, reading part of a superpanel's rows. */
 #define GRU__SPG3 4
-#define GRU__SPG2 6
+#define GRU__SPG2 4
 #define GRU__SPG1 12
 /* the multi-row tiles of the h columns (reset_after FALSE) take 3 groups side by side */
 #define GRU__SPG1M 3
