@@ -50,7 +50,7 @@ def heap(data):
         idx = struct.unpack_from("<H", data, off + p)[0]
         osz = struct.unpack_from("<Q", data, off + p + 8)[0]
         objs.append((idx, off + p, osz))
-        p += osz if idx == 0 else 16 + ((osz + 7) & ~7)
+        p += osz if idx == 0 else 16 + pad8(osz)
     return off, objs
 
 
@@ -72,6 +72,21 @@ def patched(tmp_path, data, name):
     p = tmp_path / name
     p.write_bytes(bytes(data))
     return p
+
+
+def pad8(n):
+    return (n + 7) & ~7
+
+
+def attr_message(data, name):
+    """The version 1 attribute message whose name is `name` (bytes): the offsets of its
+    name and of its datatype and dataspace (each after the 8-byte-padded part before)."""
+    at = data.index(name + b"\x00")
+    hdr = at - 8
+    assert data[hdr] == 1
+    name_len, dt_len, _ = struct.unpack_from("<HHH", data, hdr + 2)
+    dt = hdr + 8 + pad8(name_len)
+    return at, name_len, dt, dt + pad8(dt_len)
 
 
 def expect_refused(gru_bin, path, *words):
@@ -138,14 +153,8 @@ def test_collection_size_forged(gru_bin, base, tmp_path):
 def test_attribute_data_larger_than_message(gru_bin, base, tmp_path):
     # the dataspace of layer_names (a fixed-length list of one) claims a million entries
     path, data = base
-    at = data.index(b"layer_names\x00")
-    # version 1 attribute message: the dataspace follows the 8-byte-padded name and
-    # datatype; find its first dimension, which holds 1, after the name
-    hdr = at - 8
-    assert data[hdr] == 1
-    name_len, dt_len, ds_len = struct.unpack_from("<HHH", data, hdr + 2)
-    pad = lambda n: (n + 7) & ~7
-    ds = hdr + 8 + pad(name_len) + pad(dt_len)
+    # the dataspace's first dimension holds 1
+    _, _, _, ds = attr_message(data, b"layer_names")
     assert data[ds] == 1 and data[ds + 1] == 1
     struct.pack_into("<Q", data, ds + 8, 1_000_000)
     expect_refused(gru_bin, patched(tmp_path, data, "ds.h5"), "larger than its message")
@@ -155,10 +164,7 @@ def test_attribute_name_without_terminator(gru_bin, base, tmp_path):
     # libhdf5 copies an attribute's name with strdup: a name whose declared bytes hold no
     # NUL (found by fuzz_model) must be refused before libhdf5 reads the message
     path, data = base
-    at = data.index(b"layer_names\x00")
-    hdr = at - 8
-    assert data[hdr] == 1
-    name_len = struct.unpack_from("<H", data, hdr + 2)[0]
+    at, name_len, _, _ = attr_message(data, b"layer_names")
     data[at:at + name_len] = b"x" * name_len
     expect_refused(gru_bin, patched(tmp_path, data, "name.h5"), "attribute name not terminated")
 
@@ -221,11 +227,7 @@ def test_reference_length_forged(gru_bin, base, tmp_path, bad_len):
 def test_base_type_size_forged(gru_bin, base, tmp_path):
     # libhdf5 sizes its conversion buffer as length x base type size
     path, data = base
-    at = data.index(b"keras_version\x00")
-    hdr = at - 8
-    assert data[hdr] == 1
-    name_len = struct.unpack_from("<H", data, hdr + 2)[0]
-    dt = hdr + 8 + ((name_len + 7) & ~7)
+    _, _, dt, _ = attr_message(data, b"keras_version")
     assert data[dt] & 0x0F == 9 and struct.unpack_from("<I", data, dt + 12)[0] == 1
     struct.pack_into("<I", data, dt + 12, 1 << 20)
     expect_refused(gru_bin, patched(tmp_path, data, "base.h5"), "base type")
