@@ -558,14 +558,19 @@ static int64_t SFX(tf_part_steps)(const SFX(tf_ctx) *c)
 /* x in processing order and the input projections of every timestep (without bias: the
  * gate math adds it, in the reference's order), split between the threads. */
 /* Rows [r0, r1) of xs (x in processing order) and of pre = (xs * mx_g) · W_g. */
+/* Row s * B + b of xs (T, B, I) = the input that step s of sample b reads. */
+static inline void SFX(tf_xs_row)(const SFX(tf_ctx) *c, int64_t s, int64_t b)
+{
+    const int64_t T = c->T, I = c->I, t = c->goback ? T - 1 - s : s;
+    const float *x = c->a->x; /* (B, T, I) */
+    memcpy(c->xs + (s * c->B + b) * I, x + (b * T + t) * I, (size_t)I * sizeof(float));
+}
+
 static void SFX(tf_fwd_proj_rows)(const SFX(tf_ctx) *c, int slot, int64_t r0, int64_t r1)
 {
-    const int64_t B = c->B, T = c->T, I = c->I, H = c->H, H3 = c->H3;
-    const float *x = c->a->x; /* (B, T, I) */
-    for (int64_t row = r0; row < r1; row++) {
-        const int64_t s = row / B, b = row % B, t = c->goback ? T - 1 - s : s;
-        memcpy(c->xs + row * I, x + (b * T + t) * I, (size_t)I * sizeof(float));
-    }
+    const int64_t B = c->B, I = c->I, H = c->H, H3 = c->H3;
+    for (int64_t row = r0; row < r1; row++)
+        SFX(tf_xs_row)(c, row / B, row % B);
     if (r1 <= r0)
         return;
     if (c->xdrop == 0) {
@@ -637,7 +642,7 @@ static void SFX(tf_fwd_proj_step)(const SFX(tf_ctx) *c, int slot, int64_t s, int
         TF_GEMM_PB(b1 - b0, I, x + (b0 * T + t) * I, T * I, 3, sg, 0, TF_SCR(c, slot),
                    c->nscr);
     for (int64_t b = x0; b < x1; b++)
-        memcpy(c->xs + (s * B + b) * I, x + (b * T + t) * I, (size_t)I * sizeof(float));
+        SFX(tf_xs_row)(c, s, b);
 #else
     (void)c; (void)slot; (void)s; (void)b0; (void)b1; (void)u0; (void)u1; (void)x0; (void)x1;
 #endif
