@@ -21,6 +21,9 @@
 /* The file image being read (for gru__h5_guard_attrs). */
 static _Thread_local const void *cur_image;
 static _Thread_local size_t cur_image_size;
+/* The first object header refused while the image was read (empty when none): the load
+ * fails with it even where the caller went on as if the object were absent. */
+static _Thread_local char bad_header[256];
 
 typedef struct strlist {
     char **s;
@@ -55,6 +58,25 @@ static int strlist_push(strlist *l, const char *s, size_t len)
 
 static bool attr_exists(hid_t loc, const char *name) { return H5Aexists(loc, name) > 0; }
 
+/* The object a link names, before libhdf5 loads its header (to open it, or to follow a
+ * path through it): a hard link (soft and external ones are not followed) to a header whose
+ * blocks lie inside the file (libhdf5 1.10 allocates their recorded sizes first). */
+static bool header_ok(hid_t loc, const char *name)
+{
+    H5L_info_t li;
+    int rc;
+    if (H5Lget_info(loc, name, &li, H5P_DEFAULT) < 0)
+        rc = gru__error(GRU_ERR_FORMAT, "%s: cannot read the link \"%s\"", gru__io_file, name);
+    else if (li.type != H5L_TYPE_HARD)
+        rc = gru__error(GRU_ERR_FORMAT, "%s: \"%s\" is a soft or external link, which libgru "
+                        "does not follow", gru__io_file, name);
+    else
+        rc = gru__h5_guard_header(cur_image, cur_image_size, (uint64_t)li.u.address);
+    if (rc < 0 && !bad_header[0])
+        snprintf(bad_header, sizeof bad_header, "%s", gru_errmsg());
+    return rc == GRU_OK;
+}
+
 static bool link_exists(hid_t loc, const char *path)
 {
     /* H5Lexists needs every intermediate component to exist: check them in turn */
@@ -65,7 +87,7 @@ static bool link_exists(hid_t loc, const char *path)
         if (*p == '/' || *p == '\0') {
             char c = *p;
             *p = '\0';
-            if (buf[0] && H5Lexists(loc, buf, H5P_DEFAULT) <= 0)
+            if (buf[0] && (H5Lexists(loc, buf, H5P_DEFAULT) <= 0 || !header_ok(loc, buf)))
                 return false;
             if (c == '\0')
                 return true;
@@ -780,6 +802,7 @@ static int load_h5(const void *data, size_t size, const char *config_json, const
         return grc;
     cur_image = data;
     cur_image_size = size;
+    bad_header[0] = '\0';
     hid_t f = open_image(data, size);
     if (f < 0)
         return gru__error(GRU_ERR_FORMAT, "%s: not a readable HDF5 file (truncated or corrupted)",
@@ -810,6 +833,8 @@ static int load_h5(const void *data, size_t size, const char *config_json, const
                         "layer_names attribute, no layers group)", gru__io_file);
     }
     H5Fclose(f);
+    if (bad_header[0])
+        rc = gru__error(GRU_ERR_FORMAT, "%s", bad_header);
     return rc;
 }
 

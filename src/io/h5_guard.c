@@ -51,12 +51,14 @@ typedef struct sb_info {
     unsigned lengths, offsets; /* "size of lengths" and "size of offsets" */
     size_t base;               /* file offset of the superblock: addresses count from it */
     int found;
+    int has_root;              /* root group's object header address read */
+    uint64_t root;
 } sb_info;
 
 static sb_info superblock(const unsigned char *d, size_t n)
 {
     static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-    sb_info sb = {0, 0, 0, 0};
+    sb_info sb = {0, 0, 0, 0, 0, 0};
     for (size_t off = 0; off + 16 <= n; off = off ? off * 2 : 512) {
         if (memcmp(d + off, sig, 8) != 0)
             continue;
@@ -65,6 +67,17 @@ static sb_info superblock(const unsigned char *d, size_t n)
         sb.lengths = version <= 1 ? d[off + 14] : d[off + 10];
         sb.base = off;
         sb.found = 1;
+        /* the root group's object header address: in the root symbol table entry (versions
+         * 0 and 1: after the fixed fields and four addresses, the entry's link name offset
+         * comes first), or a field of its own (versions 2 and 3) */
+        size_t at = version == 0 ? 24u + 5u * sb.offsets
+                    : version == 1 ? 28u + 5u * sb.offsets
+                                   : 12u + 3u * sb.offsets;
+        if (version <= 3 && (sb.offsets == 2 || sb.offsets == 4 || sb.offsets == 8) &&
+            at + sb.offsets <= n - off) {
+            sb.root = get_le(d + off + at, sb.offsets);
+            sb.has_root = 1;
+        }
         break;
     }
     return sb;
@@ -182,6 +195,11 @@ int gru__h5_guard(const void *data, size_t n)
                           "%s: not a readable HDF5 file (no superblock with 2-, 4- or 8-byte "
                           "offsets and lengths)", gru__io_file);
     int rc = check_fractal_heaps(d, n);
+    /* libhdf5 loads the root group's header when it opens the file */
+    if (rc == GRU_OK)
+        rc = sb.has_root ? gru__h5_guard_header(d, n, sb.root)
+                         : gru__error(GRU_ERR_FORMAT, "%s: truncated HDF5 superblock",
+                                      gru__io_file);
     for (size_t off = 0; rc == GRU_OK && n >= 5 && off <= n - 5; off++) {
         const unsigned char *hit = memchr(d + off, 'G', n - 4 - off);
         if (!hit)
@@ -202,6 +220,7 @@ typedef struct hdr_ctx {
     size_t n;
     sb_info sb;
     int blocks; /* continuation blocks followed, bounded against loops */
+    int attrs;  /* check attribute messages too (else only the blocks' extents) */
 } hdr_ctx;
 
 #define MAX_BLOCKS 64
@@ -380,10 +399,12 @@ static int check_block(hdr_ctx *c, size_t start, size_t end, int v2, int co)
         if (len > end - data)
             return bad_header(c, p, "message runs past its block");
         int rc = GRU_OK;
-        if (type == 0x0C)
-            rc = check_attr_msg(c, c->d + data, len, p);
-        else if (type == 0x10)
+        if (type == 0x10)
             rc = follow(c, c->d + data, len, p, v2, co);
+        else if (!c->attrs)
+            ;
+        else if (type == 0x0C)
+            rc = check_attr_msg(c, c->d + data, len, p);
         else if (type == 0x15)
             rc = check_attr_info(c, c->d + data, len, p);
         if (rc < 0)
@@ -393,20 +414,23 @@ static int check_block(hdr_ctx *c, size_t start, size_t end, int v2, int co)
     return GRU_OK;
 }
 
-int gru__h5_guard_attrs(const void *image, size_t n, uint64_t addr)
+/* The object header at addr: its first block and every continuation block must lie
+ * inside the file (libhdf5 allocates a block's recorded size before it reads it), and
+ * with c->attrs its attribute messages must be well formed. */
+static int check_header(hdr_ctx *c, uint64_t addr)
 {
-    hdr_ctx c = {image, n, superblock(image, n), 0};
-    if (!c.sb.found || addr >= n - c.sb.base)
+    size_t n = c->n;
+    if (!c->sb.found || addr >= n - c->sb.base)
         return gru__error(GRU_ERR_FORMAT, "%s: object header address %llu is outside the file",
                           gru__io_file, (unsigned long long)addr);
-    size_t at = c.sb.base + (size_t)addr, left = n - at;
-    const unsigned char *h = c.d + at;
+    size_t at = c->sb.base + (size_t)addr, left = n - at;
+    const unsigned char *h = c->d + at;
     if (left >= 16 && h[0] == 1) {
         /* version 1: version, reserved, messages (2), refcount (4), size (4), pad (4) */
         uint64_t size = get_le(h + 8, 4);
         if (size > left - 16)
-            return bad_header(&c, at, "size runs past the end of the file");
-        return check_block(&c, at + 16, at + 16 + (size_t)size, 0, 0);
+            return bad_header(c, at, "size runs past the end of the file");
+        return check_block(c, at + 16, at + 16 + (size_t)size, 0, 0);
     }
     if (left >= 8 && memcmp(h, "OHDR", 4) == 0 && h[4] == 2) {
         unsigned flags = h[5];
@@ -417,12 +441,24 @@ int gru__h5_guard_attrs(const void *image, size_t n, uint64_t addr)
             p += 4; /* attribute phase change values */
         unsigned szb = 1u << (flags & 3);
         if (p + szb > left)
-            return bad_header(&c, at, "truncated");
+            return bad_header(c, at, "truncated");
         uint64_t size = get_le(h + p, szb);
         p += szb;
         if (size > left - p || left - p - size < 4)
-            return bad_header(&c, at, "first chunk runs past the end of the file");
-        return check_block(&c, at + p, at + p + (size_t)size, 1, (flags & 0x04) != 0);
+            return bad_header(c, at, "first chunk runs past the end of the file");
+        return check_block(c, at + p, at + p + (size_t)size, 1, (flags & 0x04) != 0);
     }
-    return bad_header(&c, at, "unknown object header version");
+    return bad_header(c, at, "unknown object header version");
+}
+
+int gru__h5_guard_attrs(const void *image, size_t n, uint64_t addr)
+{
+    hdr_ctx c = {image, n, superblock(image, n), 0, 1};
+    return check_header(&c, addr);
+}
+
+int gru__h5_guard_header(const void *image, size_t n, uint64_t addr)
+{
+    hdr_ctx c = {image, n, superblock(image, n), 0, 0};
+    return check_header(&c, addr);
 }

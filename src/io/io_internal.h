@@ -48,6 +48,10 @@ int gru__h5_guard(const void *data, size_t size);
 /* Checks the attribute messages of the object header at address addr of that image before
  * a variable-length string attribute of the object is read (src/io/h5_guard.c). */
 int gru__h5_guard_attrs(const void *data, size_t size, uint64_t addr);
+/* The object header at addr before libhdf5 loads it: its blocks (the first and every
+ * continuation) must lie inside the file, since libhdf5 allocates their recorded sizes
+ * first (src/io/h5_guard.c). */
+int gru__h5_guard_header(const void *data, size_t size, uint64_t addr);
 
 /* ---- format readers (each returns GRU_ERR_UNSUPPORTED when its library is absent) -- */
 int gru__load_h5_memory(const void *data, size_t size, gru_model *m);

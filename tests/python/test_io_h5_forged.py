@@ -231,3 +231,54 @@ def test_base_type_size_forged(gru_bin, base, tmp_path):
     assert data[dt] & 0x0F == 9 and struct.unpack_from("<I", data, dt + 12)[0] == 1
     struct.pack_into("<I", data, dt + 12, 1 << 20)
     expect_refused(gru_bin, patched(tmp_path, data, "base.h5"), "base type")
+
+
+def header_addr(path, name):
+    with h5py.File(path, "r") as f:
+        return h5py.h5o.get_info(f[name].id).addr
+
+
+@pytest.mark.parametrize("which", ["/", "gru", "gru/gru", "gru/gru/kernel:0"])
+@pytest.mark.parametrize("size", [0xF8000098, 0x7FFFFFFF])
+def test_object_header_size_forged(gru_bin, base, tmp_path, which, size):
+    # libhdf5 allocates an object header's recorded size before reading it (found by
+    # fuzz_model: 4 GB for a file of a few KB); the root's is loaded when the file opens,
+    # the others when a path is followed through them or they are opened
+    path, data = base
+    at = header_addr(path, which)
+    assert data[at] == 1  # a version 1 header: its size is the 4 bytes at +8
+    struct.pack_into("<I", data, at + 8, size)
+    expect_refused(gru_bin, patched(tmp_path, data, "hdr.h5"), "object header",
+                   "past the end of the file")
+
+
+def test_continuation_block_outside_file(gru_bin, tmp_path):
+    # the group's attributes spill into a continuation block whose length is forged
+    p = tmp_path / "cont.h5"
+    write_base(p)
+    with h5py.File(p, "a") as f:
+        for i in range(60):
+            f["gru"].attrs[f"extra{i}"] = f"value {i}" * 20
+    data = bytearray(p.read_bytes())
+    at = header_addr(p, "gru")
+    size = struct.unpack_from("<I", data, at + 8)[0]
+    q, end = at + 16, at + 16 + size
+    while q < end:
+        mtype, mlen = struct.unpack_from("<HH", data, q)
+        if mtype == 0x10:
+            struct.pack_into("<Q", data, q + 8 + 8, 1 << 40)
+            break
+        q += 8 + mlen
+    else:
+        pytest.fail("no continuation message")
+    expect_refused(gru_bin, patched(tmp_path, data, "cont_bad.h5"), "continuation block")
+
+
+def test_soft_link_refused(gru_bin, tmp_path):
+    # libgru follows only hard links: a soft or external one could lead anywhere
+    p = tmp_path / "soft.h5"
+    write_base(p)
+    with h5py.File(p, "a") as f:
+        f.move("gru", "real")
+        f["gru"] = h5py.SoftLink("/real")
+    expect_refused(gru_bin, p, "soft or external link")
