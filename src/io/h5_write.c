@@ -84,13 +84,16 @@ static int put_array(hid_t loc, const char *path, const gru_tensor *t)
     hsize_t dims[2] = {(hsize_t)t->shape[0], (hsize_t)(t->ndim == 2 ? t->shape[1] : 0)};
     hid_t ftype = t->dtype == GRU_FLOAT64 ? H5T_IEEE_F64LE : H5T_IEEE_F32LE;
     hid_t mtype = t->dtype == GRU_FLOAT64 ? H5T_NATIVE_DOUBLE : H5T_NATIVE_FLOAT;
-    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE), sp = H5Screate_simple(t->ndim, dims, NULL), d = -1;
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE), dcpl = H5Pcreate(H5P_DATASET_CREATE),
+          sp = H5Screate_simple(t->ndim, dims, NULL), d = -1;
     int rc = GRU_OK;
-    if (lcpl < 0 || sp < 0 || H5Pset_create_intermediate_group(lcpl, 1) < 0 ||
-        (d = H5Dcreate2(loc, path, ftype, sp, lcpl, H5P_DEFAULT, H5P_DEFAULT)) < 0 ||
+    /* no modification times: the same weights give the same bytes */
+    if (lcpl < 0 || dcpl < 0 || sp < 0 || H5Pset_create_intermediate_group(lcpl, 1) < 0 ||
+        H5Pset_obj_track_times(dcpl, 0) < 0 ||
+        (d = H5Dcreate2(loc, path, ftype, sp, lcpl, dcpl, H5P_DEFAULT)) < 0 ||
         H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, t->data) < 0)
         rc = gru__error(GRU_ERR_IO, "cannot write dataset %s", path);
-    close_ids((hid_t[3]){d, sp, lcpl}, 3);
+    close_ids((hid_t[4]){d, sp, dcpl, lcpl}, 4);
     return rc;
 }
 

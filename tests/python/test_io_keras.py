@@ -15,6 +15,7 @@
 """
 import json
 import os
+import time
 from pathlib import Path
 
 import h5py
@@ -121,6 +122,18 @@ def test_fixture_keras224(gru_bin, tmp_path):
     close(y1, ref1, "gru_1")
     y2 = forward(gru_bin, tmp_path, FIXTURE, y1, layer="gru_2")
     close(y2, gru64(y1, *w["gru_2"], reset_after=False), "gru_2")
+
+
+def test_written_h5_is_reproducible(gru_bin, tmp_path):
+    # no modification times in the datasets: the same weights give the same bytes (the
+    # fuzz smoke run builds its seed corpus from such files and must be the same everywhere)
+    if not FIXTURE.is_file():
+        pytest.skip(f"{FIXTURE} not present")
+    a, b = tmp_path / "a.h5", tmp_path / "b.h5"
+    run(gru_bin, "convert", FIXTURE, a)
+    time.sleep(1.1)
+    run(gru_bin, "convert", FIXTURE, b)
+    assert a.read_bytes() == b.read_bytes()
 
 
 # ---- tf_keras ---------------------------------------------------------------------------------
