@@ -330,7 +330,13 @@ static int check_attr_msg(const hdr_ctx *c, const unsigned char *m, size_t len, 
     uint64_t esize = get_le(dt + 4, 4); /* element size of the datatype */
     unsigned tclass = dt[0] & 0x0f;
     if (tclass == 9) {
-        esize = 4u + c->sb.offsets + 4u; /* in the file: length + heap ID */
+        /* in the file: length + heap ID. libhdf5 sizes the attribute's data buffer from
+         * the size the datatype records but copies elements of this size out of it (found
+         * by fuzz_model: a recorded 9 made H5Aread read past a 9-byte buffer) */
+        if (esize != 4u + c->sb.offsets + 4u)
+            return bad_header(c, at, "variable-length attribute whose recorded element size "
+                                     "is not that of a heap reference");
+        esize = 4u + c->sb.offsets + 4u;
         /* libhdf5 sizes its conversion buffer as length x base type size: the base type
          * must be 1 byte, as every variable-length string's is */
         if (dt_len < 16 || get_le(dt + 12, 4) != 1)

@@ -282,3 +282,14 @@ def test_soft_link_refused(gru_bin, tmp_path):
         f.move("gru", "real")
         f["gru"] = h5py.SoftLink("/real")
     expect_refused(gru_bin, p, "soft or external link")
+
+
+@pytest.mark.parametrize("size", [9, 8, 0x1000])
+def test_vlen_element_size_forged(gru_bin, base, tmp_path, size):
+    # libhdf5 sizes a variable-length attribute's data buffer from the element size its
+    # datatype records, but copies 16-byte heap references out of it (found by fuzz_model)
+    path, data = base
+    _, _, dt, _ = attr_message(data, b"keras_version")
+    assert data[dt] & 0x0F == 9 and struct.unpack_from("<I", data, dt + 4)[0] == 16
+    struct.pack_into("<I", data, dt + 4, size)
+    expect_refused(gru_bin, patched(tmp_path, data, "esize.h5"), "recorded element size")
