@@ -17,7 +17,9 @@
  *   - no heap object may be larger than 4096 bytes, the smallest conversion buffer
  *     libhdf5 uses for a variable-length string. Keras writes only short ones
  *     (keras_version, backend); a longer one (written by other tools) is refused with a
- *     message that says to store it as a fixed-length string.
+ *     message that says to store it as a fixed-length string;
+ *   - every group B-tree node's siblings and children and every local heap's data segment
+ *     lie inside the file (libhdf5 reads at those addresses before checking anything).
  *
  *
  * A second check, gru__h5_guard_attrs, runs before libgru reads a variable-length string
@@ -27,6 +29,10 @@
  * owner is parsed here (version 1 and 2 headers, their continuation blocks), and every
  * attribute message in it must hold its data, and every variable-length element must
  * name a well-formed collection and an object it holds.
+ *
+ * gru__h5_guard_header checks an object header before libhdf5 loads it (the root's when
+ * the file opens, the others before a link to them is followed): its blocks must lie
+ * inside the file, and so must the B-tree and local heap of a group's symbol table.
  *
  * The checks read only the bytes they are given; they allocate one bitmap of at most
  * 8 KiB. */
@@ -167,20 +173,80 @@ static int check_collection(const unsigned char *d, size_t n, size_t off, unsign
     return rc;
 }
 
-/* Fractal heaps (dense attribute and link storage) may be filtered (compressed): then the
- * references inside them cannot be checked, so such files are refused. Keras never
- * writes them. */
-static int check_fractal_heaps(const unsigned char *d, size_t n)
+/* The offset of the first 4-byte signature sig at or after from, or n when none. */
+static size_t find_sig(const unsigned char *d, size_t n, size_t from, const char *sig)
 {
-    for (size_t off = 0; n >= 9 && off <= n - 9; off++) {
-        const unsigned char *hit = memchr(d + off, 'F', n - 8 - off);
+    while (n >= 4 && from <= n - 4) {
+        const unsigned char *hit = memchr(d + from, sig[0], n - 3 - from);
         if (!hit)
             break;
-        off = (size_t)(hit - d);
-        if (memcmp(hit, "FRHP\x00", 5) == 0 && get_le(hit + 7, 2) != 0)
+        from = (size_t)(hit - d);
+        if (memcmp(hit, sig, 4) == 0)
+            return from;
+        from++;
+    }
+    return n;
+}
+
+#define EACH_SIG(off, d, n, sig) \
+    for (size_t off = find_sig(d, n, 0, sig); off < n; off = find_sig(d, n, off + 1, sig))
+
+/* Whether [addr, addr + len) lies inside the file (addresses count from the superblock). */
+static int inside(const sb_info *sb, size_t n, uint64_t addr, uint64_t len)
+{
+    size_t room = n - sb->base;
+    return addr < room && len <= room - addr;
+}
+
+/* Structures libhdf5 reads at the addresses others hold, every one of them in the image
+ * (wherever it sits: libhdf5 follows any address it is given):
+ *   - fractal heaps (dense attribute and link storage) must not be filtered (compressed),
+ *     since the references inside them cannot be checked (Keras never writes them);
+ *   - a group B-tree node's siblings and children, and a local heap's data segment, must
+ *     lie inside the file: libhdf5 reads them before it checks anything (found by
+ *     fuzz_model: it copied from a NULL buffer for an undefined address). */
+static int check_structures(const unsigned char *d, size_t n, const sb_info *sb)
+{
+    const unsigned os = sb->offsets, ls = sb->lengths;
+    const uint64_t undef = os == 8 ? UINT64_MAX : ((uint64_t)1 << (8 * os)) - 1;
+    EACH_SIG(off, d, n, "FRHP") {
+        if (n - off >= 9 && d[off + 4] == 0 && get_le(d + off + 7, 2) != 0)
             return gru__error(GRU_ERR_FORMAT,
                               "%s: fractal heap at byte %zu has I/O filters; libgru does not "
                               "read compressed attribute storage", gru__io_file, off);
+    }
+    EACH_SIG(off, d, n, "TREE") {
+        /* version 1 B-tree node: type, level, entries used, two siblings, then keys and
+         * children alternating; type 0 (group nodes) has keys of `lengths` bytes */
+        if (n - off < 8u + 2u * os || d[off + 4] != 0)
+            continue;
+        uint64_t used = get_le(d + off + 6, 2);
+        size_t p = off + 8;
+        for (int i = 0; i < 2; i++, p += os) {
+            uint64_t a = get_le(d + p, os);
+            if (a != undef && !inside(sb, n, a, 8))
+                return gru__error(GRU_ERR_FORMAT, "%s: B-tree node at byte %zu: sibling "
+                                  "outside the file", gru__io_file, off);
+        }
+        if (used > (n - p) / (ls + os))
+            return gru__error(GRU_ERR_FORMAT, "%s: B-tree node at byte %zu: %llu entries "
+                              "run past the end of the file", gru__io_file, off,
+                              (unsigned long long)used);
+        for (uint64_t i = 0; i < used; i++) {
+            uint64_t a = get_le(d + p + (size_t)i * (ls + os) + ls, os);
+            if (!inside(sb, n, a, 8))
+                return gru__error(GRU_ERR_FORMAT, "%s: B-tree node at byte %zu: child %llu "
+                                  "outside the file", gru__io_file, off, (unsigned long long)i);
+        }
+    }
+    EACH_SIG(off, d, n, "HEAP") {
+        /* local heap: version, 3 reserved, data segment size, free list offset, address */
+        if (n - off < 8u + 2u * ls + os || d[off + 4] != 0)
+            continue;
+        uint64_t size = get_le(d + off + 8, ls), a = get_le(d + off + 8 + 2 * ls, os);
+        if (!inside(sb, n, a, size))
+            return gru__error(GRU_ERR_FORMAT, "%s: local heap at byte %zu: data segment "
+                              "outside the file", gru__io_file, off);
     }
     return GRU_OK;
 }
@@ -194,18 +260,16 @@ int gru__h5_guard(const void *data, size_t n)
         return gru__error(GRU_ERR_FORMAT,
                           "%s: not a readable HDF5 file (no superblock with 2-, 4- or 8-byte "
                           "offsets and lengths)", gru__io_file);
-    int rc = check_fractal_heaps(d, n);
+    int rc = check_structures(d, n, &sb);
     /* libhdf5 loads the root group's header when it opens the file */
     if (rc == GRU_OK)
         rc = sb.has_root ? gru__h5_guard_header(d, n, sb.root)
                          : gru__error(GRU_ERR_FORMAT, "%s: truncated HDF5 superblock",
                                       gru__io_file);
-    for (size_t off = 0; rc == GRU_OK && n >= 5 && off <= n - 5; off++) {
-        const unsigned char *hit = memchr(d + off, 'G', n - 4 - off);
-        if (!hit)
+    EACH_SIG(off, d, n, "GCOL") {
+        if (rc != GRU_OK)
             break;
-        off = (size_t)(hit - d);
-        if (memcmp(hit, "GCOL\x01", 5) != 0)
+        if (n - off < 5 || d[off + 4] != 1)
             continue;
         unsigned nobj = 0;
         rc = check_collection(d, n, off, sb.lengths, &nobj, 0, NULL);
@@ -371,6 +435,22 @@ static int check_attr_info(const hdr_ctx *c, const unsigned char *m, size_t len,
     return GRU_OK;
 }
 
+/* A symbol table message (an old-style group): libhdf5 reads its B-tree and local heap
+ * at the addresses it holds without checking them first (found by fuzz_model: an
+ * undefined B-tree address made it copy from a NULL buffer). */
+static int check_stab(const hdr_ctx *c, const unsigned char *m, size_t len, size_t at)
+{
+    unsigned os = c->sb.offsets;
+    if (len < 2u * os)
+        return bad_header(c, at, "symbol table message too short");
+    for (int i = 0; i < 2; i++) {
+        if (!inside(&c->sb, c->n, get_le(m + (size_t)i * os, os), 8))
+            return bad_header(c, at, i == 0 ? "group B-tree outside the file"
+                                            : "group local heap outside the file");
+    }
+    return GRU_OK;
+}
+
 /* A continuation message: the block it points at. */
 static int follow(hdr_ctx *c, const unsigned char *m, size_t len, size_t at, int v2, int co)
 {
@@ -407,6 +487,8 @@ static int check_block(hdr_ctx *c, size_t start, size_t end, int v2, int co)
         int rc = GRU_OK;
         if (type == 0x10)
             rc = follow(c, c->d + data, len, p, v2, co);
+        else if (type == 0x11)
+            rc = check_stab(c, c->d + data, len, p);
         else if (!c->attrs)
             ;
         else if (type == 0x0C)

@@ -293,3 +293,49 @@ def test_vlen_element_size_forged(gru_bin, base, tmp_path, size):
     assert data[dt] & 0x0F == 9 and struct.unpack_from("<I", data, dt + 4)[0] == 16
     struct.pack_into("<I", data, dt + 4, size)
     expect_refused(gru_bin, patched(tmp_path, data, "esize.h5"), "recorded element size")
+
+
+def v1_messages(data, at):
+    """(type, data offset, length) of every message of the version 1 object header at
+    `at`, continuation blocks included."""
+    size = struct.unpack_from("<I", data, at + 8)[0]
+    blocks, out = [(at + 16, at + 16 + size)], []
+    while blocks:
+        p, end = blocks.pop(0)
+        while p + 8 <= end:
+            mtype, mlen = struct.unpack_from("<HH", data, p)
+            out.append((mtype, p + 8, mlen))
+            if mtype == 0x10:
+                caddr, clen = struct.unpack_from("<QQ", data, p + 8)
+                blocks.append((caddr, caddr + clen))
+            p += 8 + mlen
+    return out
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_group_symbol_table_address_forged(gru_bin, base, tmp_path, which):
+    # libhdf5 reads an old-style group's B-tree and local heap at the addresses its symbol
+    # table message holds without checking them (found by fuzz_model: an undefined B-tree
+    # address made it copy from a NULL buffer)
+    path, data = base
+    stab = [m for m in v1_messages(data, header_addr(path, "/")) if m[0] == 0x11]
+    assert len(stab) == 1
+    struct.pack_into("<Q", data, stab[0][1] + 8 * which, 0xFFFFFFFFFFFFFFFF)
+    expect_refused(gru_bin, patched(tmp_path, data, "stab.h5"),
+                   "B-tree outside" if which == 0 else "local heap outside")
+
+
+def test_btree_child_forged(gru_bin, base, tmp_path):
+    path, data = base
+    at = data.index(b"TREE")
+    assert data[at + 4] == 0 and struct.unpack_from("<H", data, at + 6)[0] >= 1
+    struct.pack_into("<Q", data, at + 24 + 8, 1 << 40)  # after the first key: child 0
+    expect_refused(gru_bin, patched(tmp_path, data, "tree.h5"), "B-tree node", "child 0")
+
+
+def test_local_heap_segment_forged(gru_bin, base, tmp_path):
+    path, data = base
+    at = data.index(b"HEAP")
+    assert data[at + 4] == 0
+    struct.pack_into("<Q", data, at + 24, 1 << 40)
+    expect_refused(gru_bin, patched(tmp_path, data, "heap.h5"), "local heap", "outside")
