@@ -488,6 +488,21 @@ static int64_t SFX(tf_unit_align)(const SFX(tf_ctx) *c)
     return VW;
 }
 
+/* Thread tid's samples [b0, b1) and units [u0, u1) of the time loops: all units of a
+ * share of the samples (c->rows), or a share of the units of every sample. */
+static void SFX(tf_range)(const SFX(tf_ctx) *c, int tid, int nth, int64_t *b0, int64_t *b1,
+                          int64_t *u0, int64_t *u1)
+{
+    *b0 = 0;
+    *b1 = c->B;
+    *u0 = 0;
+    *u1 = c->H;
+    if (c->rows)
+        SFX(tf_split)(c->B, tid, nth, 1, b0, b1);
+    else
+        SFX(tf_split)(c->H, tid, nth, SFX(tf_unit_align)(c), u0, u1);
+}
+
 /* Pack the gates g = tid, tid + nth, ... for the forward (bwd 0) or the backward (bwd 1). */
 static void SFX(tf_pack_pb)(const SFX(tf_ctx) *c, int bwd, int tid, int nth)
 {
@@ -817,11 +832,8 @@ TF_AI void SFX(tf_fwd_loop)(SFX(tf_ctx) *c, int tid, int nth, gru_activation act
                             gru_activation ract)
 {
     const int64_t B = c->B, T = c->T, H = c->H, H3 = c->H3, BH = c->BH;
-    int64_t u0 = 0, u1 = H, b0 = 0, b1 = B;
-    if (c->rows)
-        SFX(tf_split)(B, tid, nth, 1, &b0, &b1);
-    else
-        SFX(tf_split)(H, tid, nth, SFX(tf_unit_align)(c), &u0, &u1);
+    int64_t u0, u1, b0, b1;
+    SFX(tf_range)(c, tid, nth, &b0, &b1, &u0, &u1);
     gru__pool *pool = c->rows ? NULL : c->pool;
     const int64_t nu = u1 - u0, nb = b1 - b0;
     const int work = nu > 0 && nb > 0;
@@ -1148,11 +1160,8 @@ TF_AI void SFX(tf_bwd_loop)(SFX(tf_ctx) *c, int tid, int nth, gru_activation act
                             gru_activation ract)
 {
     const int64_t B = c->B, T = c->T, H = c->H, H3 = c->H3;
-    int64_t u0 = 0, u1 = H, b0 = 0, b1 = B;
-    if (c->rows)
-        SFX(tf_split)(B, tid, nth, 1, &b0, &b1);
-    else
-        SFX(tf_split)(H, tid, nth, SFX(tf_unit_align)(c), &u0, &u1);
+    int64_t u0, u1, b0, b1;
+    SFX(tf_range)(c, tid, nth, &b0, &b1, &u0, &u1);
     gru__pool *pool = c->rows ? NULL : c->pool;
     const int64_t nu = u1 - u0, nb = b1 - b0;
     const int work = nu > 0 && nb > 0;
