@@ -8,7 +8,7 @@
 # FUZZ_SECONDS=N runs each target for N seconds instead (both for exploratory runs).
 # Builds the targets of fuzz/ with clang (GRU_BUILD_FUZZ=ON) in build-fuzz/, makes a seed
 # corpus for each from the shared Keras fixture and files written by `gru convert`, then
-# runs each target for the given time with a 512 MB allocation limit (a forged shape that
+# runs each target as above with a 512 MB allocation limit (a forged shape that
 # makes a reader allocate more fails the run; 2 GB for the HDF5-based targets, where
 # libhdf5's own allocations on corrupted files are outside libgru's control). Crashes leave crash-* files in build-fuzz/.
 set -eu

@@ -400,7 +400,6 @@ static int check_attr_msg(const hdr_ctx *c, const unsigned char *m, size_t len, 
         if (esize != 4u + c->sb.offsets + 4u)
             return bad_header(c, at, "variable-length attribute whose recorded element size "
                                      "is not that of a heap reference");
-        esize = 4u + c->sb.offsets + 4u;
         /* libhdf5 sizes its conversion buffer as length x base type size: the base type
          * must be 1 byte, as every variable-length string's is */
         if (dt_len < 16 || get_le(dt + 12, 4) != 1)
@@ -489,11 +488,9 @@ static int check_block(hdr_ctx *c, size_t start, size_t end, int v2, int co)
             rc = follow(c, c->d + data, len, p, v2, co);
         else if (type == 0x11)
             rc = check_stab(c, c->d + data, len, p);
-        else if (!c->attrs)
-            ;
-        else if (type == 0x0C)
+        else if (type == 0x0C && c->attrs)
             rc = check_attr_msg(c, c->d + data, len, p);
-        else if (type == 0x15)
+        else if (type == 0x15 && c->attrs)
             rc = check_attr_info(c, c->d + data, len, p);
         if (rc < 0)
             return rc;
