@@ -118,22 +118,18 @@ static inline AI void SFX(tile_acc_more)(const int mr, const int ng, const int n
                                          int64_t ks, VEC *acc, const int rev)
 {
     if (!rev) {
+        int64_t k = 0;
         if (mr > 1 && PF_ROWS > 0) {
-            const int64_t Kp = K - PF_ROWS;
 #pragma GCC unroll 2
-            for (int64_t k = 0; k < Kp; k++) {
+            for (; k < K - PF_ROWS; k++) {
 #pragma GCC unroll 12
                 for (int j = 0; j < ng * nvg; j++)
                     __builtin_prefetch(P + (k + PF_ROWS) * ks + j * VW, 0, 3);
                 SFX(tile_row)(mr, ng, nvg, k, A, lda, P, ks, acc);
             }
-#pragma GCC unroll 2
-            for (int64_t k = Kp > 0 ? Kp : 0; k < K; k++)
-                SFX(tile_row)(mr, ng, nvg, k, A, lda, P, ks, acc);
-            return;
         }
 #pragma GCC unroll 2
-        for (int64_t k = 0; k < K; k++)
+        for (; k < K; k++)
             SFX(tile_row)(mr, ng, nvg, k, A, lda, P, ks, acc);
         return;
     }
