@@ -61,12 +61,13 @@ typedef struct shape {
     int64_t B, T, I, H;
 } shape;
 
-static const shape SHAPES[] = {
+static shape SHAPES[] = {
     {"S1", 1, 1000, 64, 128},
     {"S2", 1, 100, 256, 256},
     {"S3", 32, 100, 128, 256},
     {"S4", 64, 50, 512, 512},
     {"S5", 128, 25, 1024, 1024},
+    {"X", 0, 0, 0, 0}, /* --custom B,T,I,H */
 };
 #define NSHAPES ((int)(sizeof SHAPES / sizeof SHAPES[0]))
 
@@ -94,6 +95,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: bench_gru [options]\n"
             "  --shapes S1,S2,...    shapes to run (default all: S1..S5)\n"
+            "  --custom B,T,I,H      run this one shape instead (named X)\n"
             "  --variants 0,1        reset_after FALSE (0, oneDNN vanilla_gru) and/or TRUE (1, lbr_gru)\n"
             "  --modes infer,train,stream   inference, training (forward + backward) and/or\n"
             "                        streaming (one timestep per call; B = 1 shapes only)\n"
@@ -133,7 +135,7 @@ static int parse_list(const char *s, int *vals, int max)
 static int parse_args(int argc, char **argv, options *o)
 {
     memset(o, 0, sizeof *o);
-    for (int i = 0; i < NSHAPES; i++) o->shape_on[i] = true;
+    for (int i = 0; i < NSHAPES; i++) o->shape_on[i] = SHAPES[i].B > 0;
     o->variant_on[0] = o->variant_on[1] = true;
     o->mode_on[0] = o->mode_on[1] = o->mode_on[2] = true;
     o->threads[0] = 1;
@@ -177,6 +179,20 @@ static int parse_args(int argc, char **argv, options *o)
                 }
                 o->shape_on[k] = true;
             }
+        } else if (!strcmp(a, "--custom")) {
+            NEED_VALUE
+            shape *x = &SHAPES[NSHAPES - 1];
+            long long cb, ct, ci, ch;
+            char end;
+            if (sscanf(v, "%lld,%lld,%lld,%lld%c", &cb, &ct, &ci, &ch, &end) != 4 || cb < 1 ||
+                ct < 1 || ci < 1 || ch < 1 || cb > 4096 || ct > 100000 || ci > 65536 ||
+                ch > 65536) {
+                fprintf(stderr, "bench_gru: --custom: expected B,T,I,H (positive integers)\n");
+                return -1;
+            }
+            x->B = cb, x->T = ct, x->I = ci, x->H = ch;
+            for (int k = 0; k < NSHAPES - 1; k++) o->shape_on[k] = false;
+            o->shape_on[NSHAPES - 1] = true;
         } else if (!strcmp(a, "--variants")) {
             NEED_VALUE
             int vals[4];
