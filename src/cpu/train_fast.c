@@ -41,9 +41,14 @@ static gru__tf_run tf_run(const gru__train_args *a)
             /* enough samples for each thread: independent recurrences, no barrier */
             r.nr = r.nth;
             r.rows = 1;
-        } else if (a->B * L->H * L->H >= (int64_t)r.nth * 64 * 1024) {
+        } else if (a->B * L->H * L->H >= (int64_t)r.nth * (a->B == 1 ? 3 : 10) * 1024) {
             /* units split: worth one barrier (or two) per step once a thread's share of a
-             * step's products is several microseconds */
+             * step's products is large enough. At B = 1 a step is a matrix-vector product
+             * bound by reading the recurrent kernel from L2, which two cores each holding
+             * half of it halve: measured faster from H = 80 on (S2 on 2 threads 1.5 ->
+             * 0.9 ms, S1 2.9 -> 2.3 ms), slower at H = 64. Larger batches run small GEMMs
+             * at FMA speed, which lose efficiency split: level at B = 2, H = 96, faster
+             * from B H^2 = 27K on, 10% slower at B = 3, H = 64 (2026-11-26, 2 threads). */
             r.nr = r.nth;
         }
     }
