@@ -694,6 +694,8 @@ int main(void)
 {
     int best = gru__isa_current();
     printf("instruction set of this machine: %s\n", gru__isa_name(best));
+    /* small layers split by units as well (by default they run on one thread) */
+    gru__fast_units_min = 0;
     for (int isa = GRU__ISA_GENERIC; isa <= best; isa++) {
         if (isa != GRU__ISA_GENERIC) {
             test_vmath_isa(isa);
@@ -725,6 +727,11 @@ int main(void)
             gru__fast_alt_min = (int64_t)512 << 10;
         }
     }
+    /* the default: small layers on one thread whatever the thread count */
+    gru__fast_units_min = 1536;
+    test_kernels_random(best);
+    for (int nth = 1; nth <= 2; nth++)
+        test_stream(best, nth, true, true, 1, 40, 70);
     test_errors();
     test_weights_refresh();
     test_no_alloc();

@@ -48,6 +48,7 @@ static void advise_huge(void *p, size_t bytes)
 
 int64_t gru__fast_xchunk_min = (int64_t)6 << 20, gru__fast_xchunk_rows = 256;
 int64_t gru__fast_alt_min = (int64_t)512 << 10;
+int64_t gru__fast_units_min = 1536;
 
 /* ---- instruction sets ------------------------------------------------------------- */
 
@@ -436,6 +437,10 @@ void gru__forward_fast_f32(const gru__fwd_args *a)
         }
         gru__pool_run(L->pool, batch_split_worker, &bs);
     } else {
+        /* split by units, or on one thread when the steps are too short for a barrier
+         * each (gru__fast_units_min) */
+        if ((double)B * (double)H * (double)H < (double)nth * (double)gru__fast_units_min)
+            J.pool = NULL;
         /* initial state: hb[0] (reset_after) or every thread's private copy */
         const size_t hbytes = (size_t)(B * H) * sizeof(float);
         const int copies = L->cfg.reset_after ? 1 : nth;

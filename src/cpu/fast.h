@@ -126,6 +126,15 @@ extern int64_t gru__fast_xchunk_min, gru__fast_xchunk_rows;
  * least gru__fast_alt_min bytes (512 KiB). Tests lower it. */
 extern int64_t gru__fast_alt_min;
 
+/* A forward split by units between nth threads (batches below the split by samples,
+ * dispatch.c) runs on one thread instead when B H^2 < nth * gru__fast_units_min (1536):
+ * its steps are then too short for a barrier each. Measured 2026-11-26 on 2 threads,
+ * whose barrier cost depends on where the host runs them (a cross-core round trip of
+ * 100 ns at best, 500 ns at times): at B = 1 two threads were 1.2-1.5x slower than one at
+ * H = 48 with 100 ns (streams 1.3-1.5x) and 2-5x at H <= 64 with 500 ns; level at H = 56
+ * with 100 ns, 20% faster at H = 64. Tests lower it. */
+extern int64_t gru__fast_units_min;
+
 /* Frees the streaming state (src/step.c). */
 void gru__stream_free(gru_layer *layer);
 
