@@ -29,6 +29,8 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -345,6 +347,44 @@ static double loadavg1(void)
         fclose(f);
     }
     return l;
+}
+
+/* Cross-core round trip, ns: two threads hand a counter back and forth through two cache
+ * lines (the median of 5 runs of 2000 trips). On a VM it shows where the host runs the
+ * vCPUs at the moment: what every barrier of a split by units costs. NAN on failure. */
+static _Alignas(64) atomic_long rtt_ping;
+static _Alignas(64) atomic_long rtt_pong;
+static void *rtt_peer(void *arg)
+{
+    const long n = *(const long *)arg;
+    for (long i = 1; i <= n; i++) {
+        while (atomic_load_explicit(&rtt_ping, memory_order_acquire) < i)
+            ;
+        atomic_store_explicit(&rtt_pong, i, memory_order_release);
+    }
+    return NULL;
+}
+static double cross_core_rtt_ns(void)
+{
+    static long n = 2000;
+    double t[5];
+    for (int r = 0; r < 5; r++) {
+        atomic_store(&rtt_ping, 0);
+        atomic_store(&rtt_pong, 0);
+        pthread_t th;
+        if (pthread_create(&th, NULL, rtt_peer, &n))
+            return NAN;
+        const double t0 = now_s();
+        for (long i = 1; i <= n; i++) {
+            atomic_store_explicit(&rtt_ping, i, memory_order_release);
+            while (atomic_load_explicit(&rtt_pong, memory_order_acquire) < i)
+                ;
+        }
+        t[r] = (now_s() - t0) / (double)n * 1e9;
+        pthread_join(th, NULL);
+    }
+    qsort(t, 5, sizeof t[0], cmp_double);
+    return t[2];
 }
 
 static double peak_rss_mib(void)
@@ -933,6 +973,7 @@ typedef struct result {
     double flops;
     double peak;             /* GFLOP/s for this thread count, 0 unknown */
     double load;             /* 1-minute load average when the case started */
+    double rtt;              /* cross-core round trip (ns) when the case started; 1 thread: NAN */
 } result;
 
 static int run_case(const options *o, const shape *s, int ra, int mode, int threads,
@@ -953,6 +994,7 @@ static int run_case(const options *o, const shape *s, int ra, int mode, int thre
     res->flops = 2.0 * (double)B * (double)T * (double)G * (double)(I + H) * (train ? 3.0 : 1.0);
     res->peak = peak;
     res->load = loadavg1();
+    res->rtt = threads > 1 ? cross_core_rtt_ns() : NAN;
 
     set_omp_threads(threads);
 
@@ -1225,17 +1267,17 @@ static void write_csv(const char *path, const result *rs, int n, const double *p
     fprintf(f, "shape,B,T,I,H,reset_after,mode,threads,lg_threads,libgru_ms,onednn_ms,"
                "gflop,peak_gflops,maxdiff,maxdiff_grad,lg_reps,dn_reps,lg_mib,dn_mib,"
                "dn_workspace_bytes,dn_scratchpad_fwd_bytes,dn_scratchpad_bwd_bytes,"
-               "dn_weights_bytes,lg_workspace_bytes,libgru_min_ms,onednn_min_ms,loadavg\n");
+               "dn_weights_bytes,lg_workspace_bytes,libgru_min_ms,onednn_min_ms,loadavg,rtt_ns\n");
     for (int i = 0; i < n; i++) {
         const result *r = &rs[i];
         fprintf(f, "%s,%lld,%lld,%lld,%lld,%d,%s,%d,%d,%.6f,%.6f,%.6f,%.2f,%.3e,%.3e,%d,%d,"
-                   "%.2f,%.2f,%zu,%zu,%zu,%zu,%zu,%.6f,%.6f,%.2f\n",
+                   "%.2f,%.2f,%zu,%zu,%zu,%zu,%zu,%.6f,%.6f,%.2f,%.0f\n",
                 r->s->name, (long long)r->s->B, (long long)r->s->T, (long long)r->s->I,
                 (long long)r->s->H, r->reset_after, MODE_NAME[r->mode], r->threads,
                 r->lg_threads, r->lg_ms, r->dn_ms, r->flops * 1e-9, r->peak, r->maxdiff,
                 r->maxdiff_grad, r->lg_reps, r->dn_reps, r->lg_mem, r->dn_mem,
                 r->dn_sizes.workspace, r->dn_sizes.scratchpad_fwd, r->dn_sizes.scratchpad_bwd,
-                r->dn_sizes.weights, r->lg_workspace, r->lg_min, r->dn_min, r->load);
+                r->dn_sizes.weights, r->lg_workspace, r->lg_min, r->dn_min, r->load, r->rtt);
     }
     (void)peaks;
     fclose(f);
@@ -1327,6 +1369,16 @@ int main(int argc, char **argv)
                "lg_MiB / dn_MiB = resident memory added by each library's setup and first "
                "run; process peak RSS %.1f MiB.\n",
                peak_rss_mib());
+        double rlo = INFINITY, rhi = -INFINITY;
+        for (int i = 0; i < nr; i++)
+            if (rs[i].rtt == rs[i].rtt) {
+                rlo = rs[i].rtt < rlo ? rs[i].rtt : rlo;
+                rhi = rs[i].rtt > rhi ? rs[i].rtt : rhi;
+            }
+        if (rlo <= rhi)
+            printf("cross-core round trip before the multi-thread cases: %.0f-%.0f ns (what a "
+                   "barrier costs; on a VM it moves with where the host runs the vCPUs)\n",
+                   rlo, rhi);
         for (int i = 0; i < nr; i++) {
             const result *r = &rs[i];
             if (r->mode == MODE_STREAM) {

@@ -5,7 +5,9 @@
 
 Columns: median ms of libgru and oneDNN, GFLOP/s and % of the FMA peak measured in the
 same run, ratio = oneDNN ms / libgru ms (> 1: libgru faster), and the fastest repetition
-of each (steadier on a loaded machine). Standard library only.
+of each (steadier on a loaded machine); then the range of the cross-core round trip
+measured before the multi-thread cases (rtt_ns), when the CSV has it. Standard library
+only.
 """
 import csv
 import sys
@@ -50,6 +52,10 @@ def main(argv):
         variant = "TRUE" if r["reset_after"] == "1" else "FALSE"
         print(f'| {r["shape"]} | {variant} | {r["mode"]} | {thr} | {ms_(lg)} | {ms_(dn)} | '
               f'{ratio} | {perf(lg)} | {perf(dn)} | {mins} | {md_s} |')
+    rtt = [x for x in (num(r.get("rtt_ns")) for r in rows) if x is not None]
+    if rtt:
+        print(f"\nCross-core round trip before the multi-thread cases: {min(rtt):.0f}-"
+              f"{max(rtt):.0f} ns.")
     return 0
 
 
