@@ -730,8 +730,11 @@ int main(void)
     /* the default: small layers on one thread whatever the thread count */
     gru__fast_units_min = 1536;
     test_kernels_random(best);
-    for (int nth = 1; nth <= 2; nth++)
-        test_stream(best, nth, true, true, 1, 40, 70);
+    for (int nth = 1; nth <= 2; nth++) {
+        test_stream(best, nth, true, true, 1, 40, 70);  /* B H^2 above the threshold */
+        test_stream(best, nth, true, true, 1, 12, 33);  /* below: one thread */
+        test_stream(best, nth, false, false, 1, 12, 33);
+    }
     test_errors();
     test_weights_refresh();
     test_no_alloc();
