@@ -20,6 +20,12 @@ void gru__gemm_avx512_f32(int trans_a, int64_t M, int64_t N, int64_t K, const fl
                           int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc,
                           int accumulate);
 #endif
+/* Vectors per row of a GEMM tile (GEMM_NV) of each instruction set: the packed B's strip
+ * width is GRU__GEMM_NV_<isa> * the vector width, which the training pass sizes its
+ * packed buffers with (TF_GEMM_NR); one constant for both, so that they cannot differ. */
+#define GRU__GEMM_NV_AVX2 2
+#define GRU__GEMM_NV_AVX512 2
+
 /* Products on a packed B (gemm_body.h): one segment of columns of one packed matrix. */
 typedef struct gru__gemm_seg {
     const float *Bp;   /* packed K x Np matrix (gru__gemm_pack_b_<isa>) */

@@ -6,7 +6,7 @@
 
 #define SFX(name) name##_avx2_f32
 #define GEMM_MR 6
-#define GEMM_NV 2
+#define GEMM_NV GRU__GEMM_NV_AVX2
 
 #define GEMM_SSE_PACK 1
 

@@ -6,7 +6,7 @@
 
 #define SFX(name) name##_avx512_f32
 #define GEMM_MR 12
-#define GEMM_NV 2
+#define GEMM_NV GRU__GEMM_NV_AVX512
 
 #define GEMM_SSE_PACK 1
 /* k blocks of 512: half the passes over C of the default 256 (C tiles are read and

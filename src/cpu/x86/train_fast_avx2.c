@@ -11,7 +11,9 @@
 #define TF_GEMM_PB gru__gemm_pb_avx2_f32
 #define TF_GEMM_PACKB gru__gemm_pack_b_avx2_f32
 #define TF_GEMM_BP gru__gemm_bp_avx2_f32
-#define TF_GEMM_NR 16 /* the GEMM's strip width (GEMM_NV * VW of gemm_avx2.c) */
+#define TF_GEMM_NR (GRU__GEMM_NV_AVX2 * VW) /* the GEMM's strip width (gemm_avx2.c) */
+/* the workspace (src/train.c) rounds K^T's rows up to 32 floats for the packed K^T */
+_Static_assert(32 % TF_GEMM_NR == 0, "TF_GEMM_NR must divide 32 (see src/train.c, kt)");
 
 #include "cpu/train_fast_body.h"
 #endif
