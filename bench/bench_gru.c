@@ -351,37 +351,50 @@ static double loadavg1(void)
 
 /* Cross-core round trip, ns: two threads hand a counter back and forth through two cache
  * lines (the median of 5 runs of 2000 trips). On a VM it shows where the host runs the
- * vCPUs at the moment: what every barrier of a split by units costs. NAN on failure. */
+ * vCPUs at the moment: what every barrier of a split by units costs. NAN when it cannot
+ * be measured (one CPU, or a run over 50 ms: the two threads do not run at once). */
 static _Alignas(64) atomic_long rtt_ping;
 static _Alignas(64) atomic_long rtt_pong;
+static atomic_int rtt_stop;
+enum { RTT_TRIPS = 2000 };
 static void *rtt_peer(void *arg)
 {
-    const long n = *(const long *)arg;
-    for (long i = 1; i <= n; i++) {
+    (void)arg;
+    for (long i = 1; i <= RTT_TRIPS; i++) {
         while (atomic_load_explicit(&rtt_ping, memory_order_acquire) < i)
-            ;
+            if (atomic_load_explicit(&rtt_stop, memory_order_relaxed))
+                return NULL;
         atomic_store_explicit(&rtt_pong, i, memory_order_release);
     }
     return NULL;
 }
 static double cross_core_rtt_ns(void)
 {
-    static long n = 2000;
+    if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+        return NAN;
     double t[5];
     for (int r = 0; r < 5; r++) {
         atomic_store(&rtt_ping, 0);
         atomic_store(&rtt_pong, 0);
+        atomic_store(&rtt_stop, 0);
         pthread_t th;
-        if (pthread_create(&th, NULL, rtt_peer, &n))
+        if (pthread_create(&th, NULL, rtt_peer, NULL))
             return NAN;
         const double t0 = now_s();
-        for (long i = 1; i <= n; i++) {
+        bool late = false;
+        for (long i = 1; i <= RTT_TRIPS && !late; i++) {
             atomic_store_explicit(&rtt_ping, i, memory_order_release);
             while (atomic_load_explicit(&rtt_pong, memory_order_acquire) < i)
-                ;
+                if (now_s() - t0 > 0.05) {
+                    late = true;
+                    break;
+                }
         }
-        t[r] = (now_s() - t0) / (double)n * 1e9;
+        t[r] = (now_s() - t0) / RTT_TRIPS * 1e9;
+        atomic_store(&rtt_stop, 1);
         pthread_join(th, NULL);
+        if (late)
+            return NAN;
     }
     qsort(t, 5, sizeof t[0], cmp_double);
     return t[2];
