@@ -42,16 +42,21 @@ typedef struct gru__train_layout {
     size_t dxs;    /* (T, B, I): dx in processing order */
     size_t ut;     /* (3H, H): recurrent_kernel transposed, for dh = dA·U^T */
     size_t kt;     /* (3H, I): kernel transposed, for dx = dA·W^T (float32: 3H x I rounded
-                    * up to 32 floats, the fast path's packed K^T) */
+                    * up to GRU__TRAIN_ROUND floats, the fast path's packed K^T) */
     size_t dbs;    /* (2, 3H): fast path, the bias gradient of one backward */
     size_t upk;    /* float32 only: the recurrent kernel packed for the fast path's products,
                     * GRU__TRAIN_UPK(H) floats (cpu/train_fast_body.h) */
     size_t total;  /* bytes; SIZE_MAX on overflow */
 } gru__train_layout;
 
+/* The workspace's packed matrices of the fast path round their columns up to this many
+ * floats: the widest vector (16) and the widest GEMM strip (32); each ISA's strip width
+ * must divide it (checked in src/cpu/x86/train_fast_*.c). */
+#define GRU__TRAIN_ROUND 32
 /* Floats of the packed recurrent kernel of the fast path: 3H rows of H units rounded up
- * to 32 (the widest vector, 16, and the widest GEMM strip, 32). */
-#define GRU__TRAIN_UPK(H) (3 * (size_t)(H) * (((size_t)(H) + 31) & ~(size_t)31))
+ * to GRU__TRAIN_ROUND. */
+#define GRU__TRAIN_UPK(H)                                                                   \
+    (3 * (size_t)(H) * (((size_t)(H) + GRU__TRAIN_ROUND - 1) & ~(size_t)(GRU__TRAIN_ROUND - 1)))
 
 void gru__train_layout_get(const gru_layer *layer, int64_t B, int64_t T,
                            gru__train_layout *lay);

@@ -45,8 +45,10 @@ void gru__train_layout_get(const gru_layer *layer, int64_t B, int64_t T, gru__tr
         {&lay->big, TBIH, e},
         {&lay->dxs, TBI, e},
         {&lay->ut, 3 * H, H * e},
-        /* float32: room for the fast path's packed K^T, I rounded up to 32 */
-        {&lay->kt, 3 * H, (e == sizeof(float) ? ((I + 31) & ~(size_t)31) : I) * e},
+        /* float32: room for the fast path's packed K^T, I rounded up to GRU__TRAIN_ROUND */
+        {&lay->kt, 3 * H,
+         (e == sizeof(float) ? ((I + GRU__TRAIN_ROUND - 1) & ~(size_t)(GRU__TRAIN_ROUND - 1))
+                             : I) * e},
         {&lay->dbs, 2 * 3 * H, e},
         {&lay->upk, e == sizeof(float) ? GRU__TRAIN_UPK(H) : 0, e},
     };

@@ -695,6 +695,7 @@ int main(void)
     int best = gru__isa_current();
     printf("instruction set of this machine: %s\n", gru__isa_name(best));
     /* small layers split by units as well (by default they run on one thread) */
+    const int64_t units_min = gru__fast_units_min;
     gru__fast_units_min = 0;
     for (int isa = GRU__ISA_GENERIC; isa <= best; isa++) {
         if (isa != GRU__ISA_GENERIC) {
@@ -728,7 +729,7 @@ int main(void)
         }
     }
     /* the default: small layers on one thread whatever the thread count */
-    gru__fast_units_min = 1536;
+    gru__fast_units_min = units_min;
     test_kernels_random(best);
     for (int nth = 1; nth <= 2; nth++) {
         test_stream(best, nth, true, true, 1, 40, 70);  /* B H^2 above the threshold */

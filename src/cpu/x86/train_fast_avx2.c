@@ -12,8 +12,8 @@
 #define TF_GEMM_PACKB gru__gemm_pack_b_avx2_f32
 #define TF_GEMM_BP gru__gemm_bp_avx2_f32
 #define TF_GEMM_NR (GRU__GEMM_NV_AVX2 * VW) /* the GEMM's strip width (gemm_avx2.c) */
-/* the workspace (src/train.c) rounds K^T's rows up to 32 floats for the packed K^T */
-_Static_assert(32 % TF_GEMM_NR == 0, "TF_GEMM_NR must divide 32 (see src/train.c, kt)");
+/* the workspace's packed matrices (src/train.c) round their columns up to GRU__TRAIN_ROUND */
+_Static_assert(GRU__TRAIN_ROUND % TF_GEMM_NR == 0, "TF_GEMM_NR must divide GRU__TRAIN_ROUND");
 
 #include "cpu/train_fast_body.h"
 #endif
