@@ -12,8 +12,15 @@
 
 /* Large buffers on 2 MiB boundaries with transparent huge pages where the system offers
  * them only on request (madvise): the packed weights and per-step buffers are streamed
- * every step, and 4 KiB pages would cost TLB misses. Small ones: plain gru__alloc. */
-#define GRU_HUGE_MIN (size_t)(4u << 20)
+ * every step, and 4 KiB pages would cost TLB misses. From 1 MiB on, because a huge page
+ * is contiguous in physical memory, so the recurrent kernel spreads evenly over the sets
+ * of the (physically indexed) L2: with 4 KiB pages at random physical addresses, S2's
+ * 786 KB kernel (3.1 MB of packed weights in all) overfilled some sets of a 1 MiB L2 in
+ * some processes and not in others. Inference at S2 on one thread, reset_after = FALSE:
+ * 0.55-0.65 ms from run to run with 4 KiB pages, 0.50-0.51 in 8 runs of 10 with huge
+ * ones (2026-11-26). Only the first `bytes` are touched: without huge pages the rest of
+ * the rounding is never backed by memory. Small ones: plain gru__alloc. */
+#define GRU_HUGE_MIN ((size_t)1 << 20)
 static void *big_alloc(size_t bytes)
 {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
@@ -23,7 +30,7 @@ static void *big_alloc(size_t bytes)
         if (posix_memalign(&p, (size_t)2 << 20, n) != 0)
             return NULL;
         madvise(p, n, MADV_HUGEPAGE);
-        memset(p, 0, n);
+        memset(p, 0, bytes);
         return p;
     }
 #endif
