@@ -11,16 +11,26 @@
  *     every step, or every other step in blocks of 32 rows from the last block (the
  *     walk libgru's reset_after = TRUE kernel uses at B = 1);
  * and prints the per-step floor: recurrent kernel bytes / L2 read rate.
+ * Each is measured twice: on 4 KiB pages and on 2 MiB transparent huge pages (madvise).
+ * L2 is indexed by physical address: on 4 KiB pages at random physical addresses a
+ * buffer of most of L2 overfills some of its sets, and reads slower (and differently
+ * from one run to the next); a huge page is contiguous. Under a hypervisor a guest's
+ * huge page is contiguous in the host's memory only where the host backs it with one:
+ * on the KVM machine of bench/RESULTS.md the rate of the 768 KiB read still depended on
+ * which frame the guest got (210-264 GB/s, 2026-11-26).
  *
  * AVX-512 only (this file is compiled with -mavx512f; the CPU is checked at run time).
  * Usage: bench_floor [--time S]   (seconds per measurement, default 0.2)
  */
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE 1
 #include "fma_peak.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #ifdef __AVX512F__
 #include <immintrin.h>
@@ -40,11 +50,26 @@ __attribute__((noinline)) static float read_sum(const float *p, size_t n)
     return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
 }
 
+/* A 64-byte aligned buffer; huge: on 2 MiB boundaries, asking for huge pages. */
+static void *buf_alloc(size_t bytes, int huge)
+{
+    if (!huge)
+        return aligned_alloc(64, (bytes + 63) / 64 * 64);
+    void *p = NULL;
+    size_t n = (bytes + ((size_t)2 << 20) - 1) & ~(((size_t)2 << 20) - 1);
+    if (posix_memalign(&p, (size_t)2 << 20, n) != 0)
+        return NULL;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    madvise(p, n, MADV_HUGEPAGE);
+#endif
+    return p;
+}
+
 /* Bytes per second of reading a buffer of `bytes` again and again. */
-static double read_rate(size_t bytes, double secs)
+static double read_rate(size_t bytes, int huge, double secs)
 {
     size_t n = bytes / sizeof(float);
-    float *p = aligned_alloc(64, bytes);
+    float *p = buf_alloc(bytes, huge);
     if (!p)
         return 0;
     for (size_t i = 0; i < n; i++)
@@ -102,9 +127,9 @@ __attribute__((noinline)) static void step(const float *W, const float *h, int H
 }
 
 /* Seconds per step over many dependent steps (the next state is made from the output). */
-static double step_time(int H, int alternate, double secs)
+static double step_time(int H, int alternate, int huge, double secs)
 {
-    float *W = aligned_alloc(64, (size_t)H * 3 * H * sizeof(float));
+    float *W = buf_alloc((size_t)H * 3 * H * sizeof(float), huge);
     float *h = aligned_alloc(64, (size_t)H * sizeof(float));
     float *out = aligned_alloc(64, (size_t)3 * H * sizeof(float));
     if (!W || !h || !out) {
@@ -156,20 +181,24 @@ int main(int argc, char **argv)
     printf("clock (from the FMA peak): %.2f GHz\n", ghz);
     static const size_t sizes[] = {32u << 10, 192u << 10, 768u << 10};
     static const char *where[] = {"L1", "L2", "L2"};
-    double l2 = 0;
-    for (int i = 0; i < 3; i++) {
-        double r = read_rate(sizes[i], secs);
-        if (i == 1)
-            l2 = r;
-        printf("read %4zu KiB (%s): %6.1f GB/s, %5.1f bytes/cycle\n", sizes[i] >> 10, where[i],
-               r / 1e9, r / (ghz * 1e9));
-    }
-    for (int H = 128; H <= 256; H *= 2) {
-        double wb = (double)H * 3 * H * sizeof(float);
-        double fw = step_time(H, 0, secs), alt = step_time(H, 1, secs);
-        printf("H = %d: recurrent kernel %.0f KiB, floor at the L2 read rate %.2f us/step; "
-               "bare step forwards %.2f us, alternating with reversed blocks %.2f us\n",
-               H, wb / 1024, wb / l2 * 1e6, fw * 1e6, alt * 1e6);
+    static const char *pages[] = {"4 KiB pages", "2 MiB huge pages"};
+    for (int huge = 0; huge < 2; huge++) {
+        double rate[3];
+        printf("%s:\n", pages[huge]);
+        for (int i = 0; i < 3; i++) {
+            rate[i] = read_rate(sizes[i], huge, secs);
+            printf("  read %4zu KiB (%s): %6.1f GB/s, %5.1f bytes/cycle\n", sizes[i] >> 10,
+                   where[i], rate[i] / 1e9, rate[i] / (ghz * 1e9));
+        }
+        for (int H = 128; H <= 256; H *= 2) {
+            double wb = (double)H * 3 * H * sizeof(float);
+            double fw = step_time(H, 0, huge, secs), alt = step_time(H, 1, huge, secs);
+            double l2 = rate[H == 128 ? 1 : 2]; /* the read of the kernel's own size */
+            printf("  H = %d: recurrent kernel %.0f KiB, floor at its L2 read rate %.2f "
+                   "us/step; bare step forwards %.2f us, alternating with reversed blocks "
+                   "%.2f us\n",
+                   H, wb / 1024, wb / l2 * 1e6, fw * 1e6, alt * 1e6);
+        }
     }
     return 0;
 }
