@@ -714,6 +714,21 @@ int main(void)
             gru__fast_xchunk_min = (int64_t)6 << 20;
             gru__fast_xchunk_rows = 256;
         }
+        /* batches with reset_after = TRUE split by units between threads, as large
+         * recurrent kernels are (dispatch.c, gru__fast_units_big): the input projection
+         * whole, and in chunks of each thread's own groups (one step; 40 rows) */
+        const int64_t units_big = gru__fast_units_big, xchunk_min = gru__fast_xchunk_min,
+                      xchunk_rows = gru__fast_xchunk_rows;
+        gru__fast_units_big = 0;
+        for (int rows = 0; rows <= 40; rows += rows ? 39 : 1) {
+            gru__fast_xchunk_min = rows ? 0 : xchunk_min;
+            gru__fast_xchunk_rows = rows ? rows : xchunk_rows;
+            test_kernels_random(isa);
+            test_kernels_shapes(isa);
+        }
+        gru__fast_units_big = units_big;
+        gru__fast_xchunk_min = xchunk_min;
+        gru__fast_xchunk_rows = xchunk_rows;
         for (int nth = 1; nth <= 2; nth++) {
             test_stream(isa, nth, false, false, 3, 10, 21);
             test_stream(isa, nth, true, true, 3, 10, 21);

@@ -56,6 +56,7 @@ static void advise_huge(void *p, size_t bytes)
 int64_t gru__fast_xchunk_min = (int64_t)6 << 20, gru__fast_xchunk_rows = 256;
 int64_t gru__fast_alt_min = (int64_t)512 << 10;
 int64_t gru__fast_units_min = 1536;
+int64_t gru__fast_units_big = (int64_t)12 << 20;
 
 /* ---- instruction sets ------------------------------------------------------------- */
 
@@ -374,7 +375,8 @@ gru__fwd_fn gru__select_forward(const gru_layer *layer, int64_t B, int64_t T)
 static int isa_rows(int isa) { return isa == GRU__ISA_AVX512 ? 8 : 4; }
 
 /* Two ways to share a forward between nth threads:
- * - by units (small batches): every thread owns a range of unit groups and its part of
+ * - by units (small batches, and reset_after = TRUE with a recurrent kernel of at least
+ *   gru__fast_units_big bytes): every thread owns a range of unit groups and its part of
  *   the packed weights, one barrier per step (fast_body.h);
  * - by samples (B >= nth full register tiles): every thread runs the one-thread kernel
  *   on its own samples [B * tid / nth, B * (tid + 1) / nth); the steps need no barrier and
@@ -418,7 +420,10 @@ void gru__forward_fast_f32(const gru__fwd_args *a)
      * its share, within the scratch made for nth threads at batch B */
     const int64_t subB = (B + nth - 1) / nth, subbhs = gru__fast_bh_stride(subB, H);
     const int64_t subfloats = gru__fast_scratch_bufs(1) * subbhs;
-    if (nth > 1 && L->pool && B >= (int64_t)nth * isa_rows(f->isa) &&
+    const bool big_u = L->cfg.reset_after &&
+                       (double)3 * (double)H * (double)H * sizeof(float) >=
+                           (double)gru__fast_units_big;
+    if (nth > 1 && L->pool && !big_u && B >= (int64_t)nth * isa_rows(f->isa) &&
         (size_t)(nth * subfloats) * sizeof(float) <= f->scratch_bytes) {
         batch_split bs;
         bs.fn = isa_worker(f->isa);

@@ -134,6 +134,13 @@ extern int64_t gru__fast_alt_min;
  * H = 48 with 100 ns (streams 1.3-1.5x) and 2-5x at H <= 64 with 500 ns; level at H = 56
  * with 100 ns, 20% faster at H = 64. Tests lower it. */
 extern int64_t gru__fast_units_min;
+/* Batches of nth full register tiles or more are split between threads by samples
+ * (dispatch.c), except with reset_after = TRUE and a recurrent kernel (3 H^2 floats) of at
+ * least gru__fast_units_big bytes (12 MiB, H >= 1024), which is split by units: each thread
+ * then streams half of it from L3 each step, for the whole batch, instead of all of it
+ * for half the batch. S5 (H = 1024) on 2 threads ran 4-5% faster, B = 32 and 64 with
+ * H = 1024 2-4%, H = 1280 1%; H = 512, 768, 896 level (2026-11-26). Tests lower it. */
+extern int64_t gru__fast_units_big;
 
 /* Frees the streaming state (src/step.c). */
 void gru__stream_free(gru_layer *layer);

@@ -543,15 +543,19 @@ static void SFX(run_x)(const gru__fast_job *J, int64_t g0, int64_t g1)
 
 /* Steps per chunk of the input projection, or 0 for all timesteps at once (run_x).
  * A whole-sequence xp larger than gru__fast_xchunk_min bytes would go to memory and
- * back; then a single-threaded job (also each thread's share of a batch split between
- * threads, dispatch.c) projects a few steps at a time, just before the steps use them,
- * into the start of xp, which stays in cache: at least gru__fast_xchunk_rows (256) rows
- * per chunk so that each panel of the kernel serves many row tiles, at most about 8 MiB
- * of xp (measured best on S4 and S5, 1 and 2 threads). */
+ * back; then a job projects a few steps at a time, just before the steps use them, into
+ * the start of xp, which stays in cache: at least gru__fast_xchunk_rows (256) rows per
+ * chunk so that each panel of the kernel serves many row tiles, at most about 8 MiB of xp
+ * (measured best on S4 and S5, 1 and 2 threads). A job on one thread (also each thread's
+ * share of a batch split by samples, dispatch.c) projects every group; threads that split
+ * a reset_after = TRUE job by units project their own groups, the only columns of xp
+ * their steps read, so that the next chunk can overwrite them without a barrier. With
+ * reset_after = FALSE every thread reads every group's h column of xp (combine): no
+ * chunks there. */
 static int64_t SFX(x_chunk)(const gru__fast_job *J, int nth)
 {
     const int64_t B = J->B, T = J->T, row = 3 * J->H * (int64_t)sizeof(float);
-    if (nth > 1 || T < 2 || B * T * row <= gru__fast_xchunk_min)
+    if ((nth > 1 && !J->reset_after) || T < 2 || B * T * row <= gru__fast_xchunk_min)
         return 0;
     int64_t tc = (gru__fast_xchunk_rows + B - 1) / B, tmax = ((int64_t)8 << 20) / (B * row);
     tc = tc < tmax ? tc : tmax;
@@ -559,14 +563,15 @@ static int64_t SFX(x_chunk)(const gru__fast_job *J, int nth)
     return tc < T ? tc : T;
 }
 
-/* Input projection of steps [s0, s0 + ns) (all groups, one thread) into buf (ns, B, 3H):
- * row tiles of MR3 samples at each step, and the samples past the last full tile (B %
- * MR3) in row tiles of consecutive steps. */
-static void SFX(run_xc)(const gru__fast_job *J, int64_t s0, int64_t ns, float *buf)
+/* Input projection of steps [s0, s0 + ns), groups [g0, g1) into buf (ns, B, 3H): row
+ * tiles of MR3 samples at each step, and the samples past the last full tile (B % MR3)
+ * in row tiles of consecutive steps. */
+static void SFX(run_xc)(const gru__fast_job *J, int64_t s0, int64_t ns, float *buf, int64_t g0,
+                        int64_t g1)
 {
-    const int64_t B = J->B, T = J->T, I = J->I, H = J->H, ngt = J->f->ng, Bm = B - B % MR3;
+    const int64_t B = J->B, T = J->T, I = J->I, H = J->H, Bm = B - B % MR3;
     const int back = J->go_backwards;
-    for (int64_t g = 0; g < ngt; g++)
+    for (int64_t g = g0; g < g1; g++)
         for (int64_t s = s0; s < s0 + ns; s++) {
             const int64_t t = back ? T - 1 - s : s;
             float *d = buf + (s - s0) * B * 3 * H;
@@ -579,7 +584,7 @@ static void SFX(run_xc)(const gru__fast_job *J, int64_t s0, int64_t ns, float *b
     for (int64_t b = Bm; b < B; b++) {
 #define XROW(s) (J->x + (b * T + (back ? T - 1 - (s) : (s))) * I)
 #define XDST(s) (buf + ((s) - s0) * ds + b * 3 * H)
-        for (int64_t g = 0; g < ngt; g++) {
+        for (int64_t g = g0; g < g1; g++) {
             for (int64_t s = s0; s < s0 + nm; s += MR3)
                 SFX(tile_xt)(MR3, 1, J, XROW(s), lda, XDST(s), ds, g);
             if (ns - nm >= 2) {
@@ -589,8 +594,8 @@ static void SFX(run_xc)(const gru__fast_job *J, int64_t s0, int64_t ns, float *b
             }
         }
         if (ns - nm == 1) {
-            for (int64_t g = 0, ng; g < ngt; g += ng) {
-                ng = SFX(chunk)(g, ngt, GRU__SPG3, NGR3);
+            for (int64_t g = g0, ng; g < g1; g += ng) {
+                ng = SFX(chunk)(g, g1, GRU__SPG3, NGR3);
 #define CALLXT(k) SFX(tile_xt)(1, k, J, XROW(s0 + nm), lda, XDST(s0 + nm), ds, g)
                 SW4(ng, CALLXT);
 #undef CALLXT
@@ -808,7 +813,7 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
             S.s = s;
             S.t = J->go_backwards ? T - 1 - s : s;
             if (tc && s % tc == 0)
-                SFX(run_xc)(J, s, T - s < tc ? T - s : tc, J->xp);
+                SFX(run_xc)(J, s, T - s < tc ? T - s : tc, J->xp, g0, g1);
             S.xs = tc ? J->xp + (s % tc) * B * 3 * H : J->xp + S.t * B * 3 * H;
             S.hcur = sc + (s & 1) * bhs;
             S.hnext = sc + ((s + 1) & 1) * bhs;
@@ -832,7 +837,7 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
             S.s = s;
             S.t = J->go_backwards ? T - 1 - s : s;
             if (tc && s % tc == 0)
-                SFX(run_xc)(J, s, T - s < tc ? T - s : tc, J->xp);
+                SFX(run_xc)(J, s, T - s < tc ? T - s : tc, J->xp, g0, g1);
             S.xs = tc ? J->xp + (s % tc) * B * 3 * H : J->xp + S.t * B * 3 * H;
             S.z = sc + (nth + 1 + (s & 1)) * bhs;
             S.part = parts[s & 1][tid];
