@@ -375,9 +375,10 @@ gru__fwd_fn gru__select_forward(const gru_layer *layer, int64_t B, int64_t T)
 static int isa_rows(int isa) { return isa == GRU__ISA_AVX512 ? 8 : 4; }
 
 /* Two ways to share a forward between nth threads:
- * - by units (small batches, and reset_after = TRUE with a recurrent kernel of at least
+ * - by units (small batches, and large ones with a recurrent kernel of at least
  *   gru__fast_units_big bytes): every thread owns a range of unit groups and its part of
- *   the packed weights, one barrier per step (fast_body.h);
+ *   the packed weights, one barrier per step (fast_body.h; two with reset_after = FALSE
+ *   at a large batch, fbig);
  * - by samples (B >= nth full register tiles): every thread runs the one-thread kernel
  *   on its own samples [B * tid / nth, B * (tid + 1) / nth); the steps need no barrier and
  *   no state crosses cores; each thread reads all of the weights (from L2 or the shared
@@ -420,9 +421,8 @@ void gru__forward_fast_f32(const gru__fwd_args *a)
      * its share, within the scratch made for nth threads at batch B */
     const int64_t subB = (B + nth - 1) / nth, subbhs = gru__fast_bh_stride(subB, H);
     const int64_t subfloats = gru__fast_scratch_bufs(1) * subbhs;
-    const bool big_u = L->cfg.reset_after &&
-                       (double)3 * (double)H * (double)H * sizeof(float) >=
-                           (double)gru__fast_units_big;
+    const bool big_u =
+        (double)3 * (double)H * (double)H * sizeof(float) >= (double)gru__fast_units_big;
     if (nth > 1 && L->pool && !big_u && B >= (int64_t)nth * isa_rows(f->isa) &&
         (size_t)(nth * subfloats) * sizeof(float) <= f->scratch_bytes) {
         batch_split bs;
@@ -453,6 +453,8 @@ void gru__forward_fast_f32(const gru__fwd_args *a)
          * each (gru__fast_units_min) */
         if ((double)B * (double)H * (double)H < (double)nth * (double)gru__fast_units_min)
             J.pool = NULL;
+        /* reset_after = FALSE at a batch the samples split would have taken */
+        J.fbig = !J.reset_after && J.pool && B >= (int64_t)nth * isa_rows(f->isa);
         /* initial state: hb[0] (reset_after) or every thread's private copy */
         const size_t hbytes = (size_t)(B * H) * sizeof(float);
         const int copies = L->cfg.reset_after ? 1 : nth;

@@ -99,6 +99,8 @@ typedef struct gru__fast_job {
     int64_t bhs;            /* gru__fast_bh_stride(B, H) */
     bool reset_after, ret_seq, go_backwards;
     bool alt;               /* odd call of a stream (gru__fwd_args.alt) */
+    bool fbig;              /* reset_after FALSE, a large batch split by units: two
+                               barriers a step, one shared state (fast_body.h, run_hf) */
     gru_activation act, ract;
 } gru__fast_job;
 
@@ -135,11 +137,14 @@ extern int64_t gru__fast_alt_min;
  * with 100 ns, 20% faster at H = 64. Tests lower it. */
 extern int64_t gru__fast_units_min;
 /* Batches of nth full register tiles or more are split between threads by samples
- * (dispatch.c), except with reset_after = TRUE and a recurrent kernel (3 H^2 floats) of at
- * least gru__fast_units_big bytes (12 MiB, H >= 1024), which is split by units: each thread
+ * (dispatch.c), except with a recurrent kernel (3 H^2 floats) of at least
+ * gru__fast_units_big bytes (12 MiB, H >= 1024), which is split by units: each thread
  * then streams half of it from L3 each step, for the whole batch, instead of all of it
- * for half the batch. S5 (H = 1024) on 2 threads ran 4-5% faster, B = 32 and 64 with
- * H = 1024 2-4%, H = 1280 1%; H = 512, 768, 896 level (2026-11-26). Tests lower it. */
+ * for half the batch. reset_after = TRUE: S5 (H = 1024) on 2 threads ran 4-5% faster,
+ * B = 32 and 64 with H = 1024 2-4%, H = 1280 1%; H = 512, 768, 896 level. FALSE (two
+ * barriers a step, J->fbig): S5 3-5% faster, B = 17-64 with H = 1024 4-11%, H = 1280
+ * level. Split by units, S3 and S4 (H = 256, 512) were level (2026-11-26). Tests lower
+ * it. */
 extern int64_t gru__fast_units_big;
 
 /* Frees the streaming state (src/step.c). */

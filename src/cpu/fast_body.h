@@ -203,6 +203,7 @@ typedef struct SFX(stepv) {
     float *hnext;           /* (B, H) state after the step (reset_after) */
     float *z, *rh, *part;   /* reset_after FALSE: z[s & 1], rh, P[s & 1][tid] */
     const float *hp;        /* reset_after FALSE: this thread's copy of the state */
+    float *hw;              /* J->fbig: the one state all threads share, written in place */
     int64_t k0, k1;         /* this thread's units [k0, k1): its rows of U[:, 2H:3H]
                                (reset_after FALSE), the part of h it wrote (TRUE) */
 } SFX(stepv);
@@ -483,6 +484,53 @@ static inline AI void SFX(tile_hp)(const int mr, const int ng, const SFX(stepv) 
     }
 }
 
+/* reset_after = FALSE at a large batch split by units (J->fbig, run_hf): from a (mr, ng
+ * vectors) = rh · U[:, 2H:3H] of samples [b0, b0 + mr), groups [g, g + ng), the new state
+ * h = z ⊙ h + (1 - z) ⊙ act(xh + a), in place, and the output. Out of line like tile_end. */
+static __attribute__((noinline)) void SFX(hf_end)(const SFX(stepv) *S, int64_t b0, int mr,
+                                                   int64_t g, int ng, const float *a)
+{
+    const gru__fast_job *J = S->J;
+    const int64_t T = J->T, H = J->H;
+    for (int m = 0; m < mr; m++) {
+        const int64_t b = b0 + m;
+        const int keep = !J->mask || J->mask[b * T + S->t];
+        const float *xh = S->xs + b * 3 * H + 2 * H;
+        for (int gi = 0; gi < ng; gi++) {
+            const int64_t u0 = (g + gi) * VW;
+            const int n = H - u0 < VW ? (int)(H - u0) : VW;
+            float *hb = S->hw + b * H + u0;
+            VEC hn = SFX(ld)(hb, n);
+            if (keep) {
+                VEC zz = SFX(ld)(S->z + b * H + u0, n);
+                VEC hh = SFX(vact)(J->act, VADD(SFX(ld)(xh + u0, n), VLOAD(a + (m * ng + gi) * VW)));
+                hn = VADD(VMUL(zz, hn), VMUL(VSUB(VSET1(1.0f), zz), hh));
+                SFX(st)(hb, hn, n);
+            }
+            if (J->ret_seq)
+                SFX(put_y)(J, S->s, b, u0, n, hn, keep);
+        }
+    }
+}
+
+/* reset_after = FALSE at a large batch split by units: the second half of the step for
+ * samples [b0, b0 + mr), groups [g, g + ng) over the whole of rh (written by every thread
+ * before the barrier). */
+static inline AI void SFX(tile_hf)(const int mr, const int ng, const SFX(stepv) *S, int64_t b0,
+                                   int64_t g)
+{
+    const gru__fast *f = S->J->f;
+    const int64_t H = S->J->H;
+    int64_t ks;
+    const float *P = mr == 1 ? SFX(gp)(f->puh[1], H, 1, GRU__SPG1, f->ng, g, &ks)
+                             : SFX(gp)(f->puh[0], H, 1, GRU__SPG1M, f->ng, g, &ks);
+    VEC acc[ACC_MAX];
+    float a[ACC_MAX * VW];
+    SFX(tile_acc)(mr, ng, 1, H, S->rh + b0 * H, H, P, ks, acc, 0);
+    SFX(spill)(mr * ng, acc, a);
+    SFX(hf_end)(S, b0, mr, g, ng, a);
+}
+
 /* ---- loops over rows and groups ------------------------------------------------------- */
 
 #define SW3(ng, CALL) do { switch (ng) { case 1: CALL(1); break; case 2: CALL(2); break;       \
@@ -555,7 +603,7 @@ static void SFX(run_x)(const gru__fast_job *J, int64_t g0, int64_t g1)
 static int64_t SFX(x_chunk)(const gru__fast_job *J, int nth)
 {
     const int64_t B = J->B, T = J->T, row = 3 * J->H * (int64_t)sizeof(float);
-    if ((nth > 1 && !J->reset_after) || T < 2 || B * T * row <= gru__fast_xchunk_min)
+    if ((nth > 1 && !J->reset_after && !J->fbig) || T < 2 || B * T * row <= gru__fast_xchunk_min)
         return 0;
     int64_t tc = (gru__fast_xchunk_rows + B - 1) / B, tmax = ((int64_t)8 << 20) / (B * row);
     tc = tc < tmax ? tc : tmax;
@@ -709,43 +757,51 @@ static void SFX(run_zr)(const SFX(stepv) *S, int64_t g0, int64_t g1)
     }
 }
 
-/* Partial products of this thread's rows of U[:, 2H:3H], for every group. */
-static void SFX(run_hp)(const SFX(stepv) *S)
+/* reset_after = FALSE, the h columns of U[:, 2H:3H] for groups [g0, g1), every sample:
+ * with whole (a constant at each call) tile_hf over the whole of rh (J->fbig), else
+ * tile_hp, the partial products of this thread's rows. */
+static inline AI void SFX(run_h)(const SFX(stepv) *S, int64_t g0, int64_t g1, const int whole)
 {
-    const int64_t B = S->J->B, Bm = B - B % MR1, ngt = S->J->f->ng;
-    for (int64_t g = 0; g < ngt; g += NG1M) {
-        const int64_t ng = ngt - g < NG1M ? ngt - g : NG1M;
+    const int64_t B = S->J->B, Bm = B - B % MR1;
+#define TILE_H(mr, ng, b) (whole ? SFX(tile_hf)(mr, ng, S, b, g) : SFX(tile_hp)(mr, ng, S, b, g))
+    for (int64_t g = g0, ng; g < g1; g += ng) {
+        ng = SFX(chunk)(g, g1, GRU__SPG1M, NG1M);
         for (int64_t b = 0; b < Bm; b += MR1) {
-#define CALLHP(k) SFX(tile_hp)(MR1, k, S, b, g)
-            SW3(ng, CALLHP);
-#undef CALLHP
+#define CALLH(k) TILE_H(MR1, k, b)
+            SW3(ng, CALLH);
+#undef CALLH
         }
-    }
-    if (B - Bm >= 2) {
-        for (int64_t g = 0; g < ngt; g += NG1M) {
-            const int64_t ng = ngt - g < NG1M ? ngt - g : NG1M;
-#define CALLHPR3(m) SFX(tile_hp)((m) < MR1 ? (m) : 1, 3, S, Bm, g)
-#define CALLHPR2(m) SFX(tile_hp)((m) < MR1 ? (m) : 1, 2, S, Bm, g)
-#define CALLHPR1(m) SFX(tile_hp)((m) < MR1 ? (m) : 1, 1, S, Bm, g)
+        if (B - Bm >= 2) {
+#define CALLHR3(m) TILE_H((m) < MR1 ? (m) : 1, 3, Bm)
+#define CALLHR2(m) TILE_H((m) < MR1 ? (m) : 1, 2, Bm)
+#define CALLHR1(m) TILE_H((m) < MR1 ? (m) : 1, 1, Bm)
             if (ng == 3)
-                SWR(B - Bm, CALLHPR3);
+                SWR(B - Bm, CALLHR3);
             else if (ng == 2)
-                SWR(B - Bm, CALLHPR2);
+                SWR(B - Bm, CALLHR2);
             else
-                SWR(B - Bm, CALLHPR1);
-#undef CALLHPR3
-#undef CALLHPR2
-#undef CALLHPR1
-        }
-    } else if (B - Bm == 1) {
-        for (int64_t g = 0, ng; g < ngt; g += ng) {
-            ng = SFX(chunk)(g, ngt, GRU__SPG1, NGR1);
-#define CALLHP1(k) SFX(tile_hp)(1, k, S, Bm, g)
-            SW12(ng, CALLHP1);
-#undef CALLHP1
+                SWR(B - Bm, CALLHR1);
+#undef CALLHR3
+#undef CALLHR2
+#undef CALLHR1
         }
     }
+    if (B - Bm == 1) {
+        for (int64_t g = g0, ng; g < g1; g += ng) {
+            ng = SFX(chunk)(g, g1, GRU__SPG1, NGR1);
+#define CALLH1(k) TILE_H(1, k, Bm)
+            SW12(ng, CALLH1);
+#undef CALLH1
+        }
+    }
+#undef TILE_H
 }
+
+/* Partial products of this thread's rows of U[:, 2H:3H], for every group. */
+static void SFX(run_hp)(const SFX(stepv) *S) { SFX(run_h)(S, 0, S->J->f->ng, 0); }
+
+/* J->fbig: the second half of the step for this thread's groups [g0, g1), every sample. */
+static void SFX(run_hf)(const SFX(stepv) *S, int64_t g0, int64_t g1) { SFX(run_h)(S, g0, g1, 1); }
 
 /* reset_after = FALSE, end of a step: h = z ⊙ h + (1 - z) ⊙ act(xh + sum of partials),
  * for the whole state (this thread's copy); outputs of the thread's own groups. */
@@ -780,6 +836,19 @@ static void SFX(combine)(const SFX(stepv) *S, float *hp, float *const *parts, in
 
 /* ---- the whole forward on one thread of nth ----------------------------------------- */
 
+/* The start of step s: its timestep, the chunk of the input projection it begins (tc
+ * steps a chunk, 0: none), and where its projection lies. */
+static inline void SFX(step_begin)(SFX(stepv) *S, int64_t s, int64_t tc, int64_t g0, int64_t g1)
+{
+    const gru__fast_job *J = S->J;
+    const int64_t B = J->B, T = J->T, H = J->H;
+    S->s = s;
+    S->t = J->go_backwards ? T - 1 - s : s;
+    if (tc && s % tc == 0)
+        SFX(run_xc)(J, s, T - s < tc ? T - s : tc, J->xp, g0, g1);
+    S->xs = tc ? J->xp + (s % tc) * B * 3 * H : J->xp + S->t * B * 3 * H;
+}
+
 void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
 {
     const gru__fast_job *J = ctx;
@@ -810,11 +879,7 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
     S.k1 = g1 * VW < H ? g1 * VW : H;
     if (J->reset_after) {
         for (int64_t s = 0; s < T; s++) {
-            S.s = s;
-            S.t = J->go_backwards ? T - 1 - s : s;
-            if (tc && s % tc == 0)
-                SFX(run_xc)(J, s, T - s < tc ? T - s : tc, J->xp, g0, g1);
-            S.xs = tc ? J->xp + (s % tc) * B * 3 * H : J->xp + S.t * B * 3 * H;
+            SFX(step_begin)(&S, s, tc, g0, g1);
             S.hcur = sc + (s & 1) * bhs;
             S.hnext = sc + ((s + 1) & 1) * bhs;
             if (alt)
@@ -824,6 +889,21 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
             gru__pool_barrier(J->pool, tid);
         }
         hfinal = sc + (T & 1) * bhs;
+    } else if (J->fbig) {
+        /* split by units at a large batch (dispatch.c): z | r of this thread's groups,
+         * a barrier, their h columns over the whole of rh and the new state in place
+         * (one copy, shared), a barrier */
+        S.hp = S.hw = sc;
+        S.rh = sc + nth * bhs;
+        S.z = sc + (nth + 1) * bhs;
+        for (int64_t s = 0; s < T; s++) {
+            SFX(step_begin)(&S, s, tc, g0, g1);
+            SFX(run_zr)(&S, g0, g1);
+            gru__pool_barrier(J->pool, tid);
+            SFX(run_hf)(&S, g0, g1);
+            gru__pool_barrier(J->pool, tid);
+        }
+        hfinal = sc;
     } else {
         float *hp = sc + tid * bhs;
         S.hp = hp;
@@ -834,11 +914,7 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
             for (int i = 0; i < np; i++)
                 parts[p][i] = sc + (nth + 3 + p * nth + i) * bhs;
         for (int64_t s = 0; s < T; s++) {
-            S.s = s;
-            S.t = J->go_backwards ? T - 1 - s : s;
-            if (tc && s % tc == 0)
-                SFX(run_xc)(J, s, T - s < tc ? T - s : tc, J->xp, g0, g1);
-            S.xs = tc ? J->xp + (s % tc) * B * 3 * H : J->xp + S.t * B * 3 * H;
+            SFX(step_begin)(&S, s, tc, g0, g1);
             S.z = sc + (nth + 1 + (s & 1)) * bhs;
             S.part = parts[s & 1][tid];
             if (alt)
