@@ -714,9 +714,10 @@ int main(void)
             gru__fast_xchunk_min = (int64_t)6 << 20;
             gru__fast_xchunk_rows = 256;
         }
-        /* batches with reset_after = TRUE split by units between threads, as large
-         * recurrent kernels are (dispatch.c, gru__fast_units_big): the input projection
-         * whole, and in chunks of each thread's own groups (one step; 40 rows) */
+        /* batches split by units between threads, as those of large recurrent kernels
+         * are (dispatch.c, gru__fast_units_big; reset_after = FALSE with two barriers a
+         * step): the input projection whole, and in chunks of each thread's own groups
+         * (one step; 40 rows) */
         const int64_t units_big = gru__fast_units_big, xchunk_min = gru__fast_xchunk_min,
                       xchunk_rows = gru__fast_xchunk_rows;
         gru__fast_units_big = 0;

@@ -503,7 +503,8 @@ static __attribute__((noinline)) void SFX(hf_end)(const SFX(stepv) *S, int64_t b
             VEC hn = SFX(ld)(hb, n);
             if (keep) {
                 VEC zz = SFX(ld)(S->z + b * H + u0, n);
-                VEC hh = SFX(vact)(J->act, VADD(SFX(ld)(xh + u0, n), VLOAD(a + (m * ng + gi) * VW)));
+                VEC pre = VADD(SFX(ld)(xh + u0, n), VLOAD(a + (m * ng + gi) * VW));
+                VEC hh = SFX(vact)(J->act, pre);
                 hn = VADD(VMUL(zz, hn), VMUL(VSUB(VSET1(1.0f), zz), hh));
                 SFX(st)(hb, hn, n);
             }
@@ -596,14 +597,14 @@ static void SFX(run_x)(const gru__fast_job *J, int64_t g0, int64_t g1)
  * chunk so that each panel of the kernel serves many row tiles, at most about 8 MiB of xp
  * (measured best on S4 and S5, 1 and 2 threads). A job on one thread (also each thread's
  * share of a batch split by samples, dispatch.c) projects every group; threads that split
- * a reset_after = TRUE job by units project their own groups, the only columns of xp
- * their steps read, so that the next chunk can overwrite them without a barrier. With
- * reset_after = FALSE every thread reads every group's h column of xp (combine): no
- * chunks there. */
+ * a job by units project their own groups, the only columns of xp their steps read, so
+ * that the next chunk can overwrite them without a barrier. Not at a small batch with
+ * reset_after = FALSE, where every thread reads every group's h column (combine). */
 static int64_t SFX(x_chunk)(const gru__fast_job *J, int nth)
 {
     const int64_t B = J->B, T = J->T, row = 3 * J->H * (int64_t)sizeof(float);
-    if ((nth > 1 && !J->reset_after && !J->fbig) || T < 2 || B * T * row <= gru__fast_xchunk_min)
+    const bool own_cols = nth == 1 || J->reset_after || J->fbig;
+    if (!own_cols || T < 2 || B * T * row <= gru__fast_xchunk_min)
         return 0;
     int64_t tc = (gru__fast_xchunk_rows + B - 1) / B, tmax = ((int64_t)8 << 20) / (B * row);
     tc = tc < tmax ? tc : tmax;
