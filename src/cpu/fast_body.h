@@ -484,6 +484,25 @@ static inline AI void SFX(tile_hp)(const int mr, const int ng, const SFX(stepv) 
     }
 }
 
+/* reset_after = FALSE, the end of a step for sample b, units [u0, u0 + n), from acc = its
+ * (r ⊙ h) · U[:, 2H:3H]: on a kept step h = z ⊙ h + (1 - z) ⊙ act(xh + acc) in place (hb:
+ * the state of sample b), and the output when out. */
+static inline AI void SFX(h_end)(const SFX(stepv) *S, int64_t b, int64_t u0, int n, VEC acc,
+                                 float *hb, int keep, int out)
+{
+    const gru__fast_job *J = S->J;
+    const int64_t H = J->H;
+    VEC hn = SFX(ld)(hb + u0, n);
+    if (keep) {
+        VEC zz = SFX(ld)(S->z + b * H + u0, n);
+        VEC hh = SFX(vact)(J->act, VADD(SFX(ld)(S->xs + b * 3 * H + 2 * H + u0, n), acc));
+        hn = VADD(VMUL(zz, hn), VMUL(VSUB(VSET1(1.0f), zz), hh));
+        SFX(st)(hb + u0, hn, n);
+    }
+    if (out)
+        SFX(put_y)(J, S->s, b, u0, n, hn, keep);
+}
+
 /* reset_after = FALSE at a large batch split by units (J->fbig, run_hf): from a (mr, ng
  * vectors) = rh · U[:, 2H:3H] of samples [b0, b0 + mr), groups [g, g + ng), the new state
  * h = z ⊙ h + (1 - z) ⊙ act(xh + a), in place, and the output. Out of line like tile_end. */
@@ -495,21 +514,11 @@ static __attribute__((noinline)) void SFX(hf_end)(const SFX(stepv) *S, int64_t b
     for (int m = 0; m < mr; m++) {
         const int64_t b = b0 + m;
         const int keep = !J->mask || J->mask[b * T + S->t];
-        const float *xh = S->xs + b * 3 * H + 2 * H;
         for (int gi = 0; gi < ng; gi++) {
             const int64_t u0 = (g + gi) * VW;
             const int n = H - u0 < VW ? (int)(H - u0) : VW;
-            float *hb = S->hw + b * H + u0;
-            VEC hn = SFX(ld)(hb, n);
-            if (keep) {
-                VEC zz = SFX(ld)(S->z + b * H + u0, n);
-                VEC pre = VADD(SFX(ld)(xh + u0, n), VLOAD(a + (m * ng + gi) * VW));
-                VEC hh = SFX(vact)(J->act, pre);
-                hn = VADD(VMUL(zz, hn), VMUL(VSUB(VSET1(1.0f), zz), hh));
-                SFX(st)(hb, hn, n);
-            }
-            if (J->ret_seq)
-                SFX(put_y)(J, S->s, b, u0, n, hn, keep);
+            SFX(h_end)(S, b, u0, n, VLOAD(a + (m * ng + gi) * VW), S->hw + b * H, keep,
+                       J->ret_seq);
         }
     }
 }
@@ -811,26 +820,15 @@ static void SFX(combine)(const SFX(stepv) *S, float *hp, float *const *parts, in
 {
     const gru__fast_job *J = S->J;
     const int64_t B = J->B, T = J->T, H = J->H, ngt = J->f->ng;
-    const gru_activation act = J->act;
     for (int64_t b = 0; b < B; b++) {
         const int keep = !J->mask || J->mask[b * T + S->t];
-        const float *xh = S->xs + b * 3 * H + 2 * H;
         for (int64_t g = 0; g < ngt; g++) {
             const int64_t u0 = g * VW, o = b * H + u0;
             const int n = H - u0 < VW ? (int)(H - u0) : VW;
             VEC acc = SFX(ld)(parts[0] + o, n);
             for (int i = 1; i < nth; i++)
                 acc = VADD(acc, SFX(ld)(parts[i] + o, n));
-            VEC hold = SFX(ld)(hp + o, n);
-            VEC hn = hold;
-            if (keep) {
-                VEC zz = SFX(ld)(S->z + o, n);
-                VEC hh = SFX(vact)(act, VADD(SFX(ld)(xh + u0, n), acc));
-                hn = VADD(VMUL(zz, hold), VMUL(VSUB(VSET1(1.0f), zz), hh));
-                SFX(st)(hp + o, hn, n);
-            }
-            if (J->ret_seq && g >= g0 && g < g1)
-                SFX(put_y)(J, S->s, b, u0, n, hn, keep);
+            SFX(h_end)(S, b, u0, n, acc, hp + b * H, keep, J->ret_seq && g >= g0 && g < g1);
         }
     }
 }
