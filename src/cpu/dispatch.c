@@ -423,7 +423,8 @@ void gru__forward_fast_f32(const gru__fwd_args *a)
     const int64_t subfloats = gru__fast_scratch_bufs(1) * subbhs;
     const bool big_u =
         (double)3 * (double)H * (double)H * sizeof(float) >= (double)gru__fast_units_big;
-    if (nth > 1 && L->pool && !big_u && B >= (int64_t)nth * isa_rows(f->isa) &&
+    const bool full_tiles = B >= (int64_t)nth * isa_rows(f->isa); /* per thread */
+    if (nth > 1 && L->pool && !big_u && full_tiles &&
         (size_t)(nth * subfloats) * sizeof(float) <= f->scratch_bytes) {
         batch_split bs;
         bs.fn = isa_worker(f->isa);
@@ -454,7 +455,7 @@ void gru__forward_fast_f32(const gru__fwd_args *a)
         if ((double)B * (double)H * (double)H < (double)nth * (double)gru__fast_units_min)
             J.pool = NULL;
         /* reset_after = FALSE at a batch the samples split would have taken */
-        J.fbig = !J.reset_after && J.pool && B >= (int64_t)nth * isa_rows(f->isa);
+        J.fbig = !J.reset_after && J.pool && full_tiles;
         /* initial state: hb[0] (reset_after) or every thread's private copy */
         const size_t hbytes = (size_t)(B * H) * sizeof(float);
         const int copies = L->cfg.reset_after ? 1 : nth;
