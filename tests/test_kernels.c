@@ -690,6 +690,23 @@ static void test_no_alloc(void)
 #endif
 }
 
+/* The random and shape cases with the input projection whole, then a few steps at a time
+ * (fast_body.h, x_chunk): one step, and chunks of 40 rows that do not divide T. */
+static void test_kernel_cases(int isa)
+{
+    test_kernels_random(isa);
+    test_kernels_shapes(isa);
+    const int64_t xchunk_min = gru__fast_xchunk_min, xchunk_rows = gru__fast_xchunk_rows;
+    for (int rows = 1; rows <= 40; rows += 39) {
+        gru__fast_xchunk_min = 0;
+        gru__fast_xchunk_rows = rows;
+        test_kernels_random(isa);
+        test_kernels_shapes(isa);
+    }
+    gru__fast_xchunk_min = xchunk_min;
+    gru__fast_xchunk_rows = xchunk_rows;
+}
+
 int main(void)
 {
     int best = gru__isa_current();
@@ -702,34 +719,15 @@ int main(void)
             test_vmath_isa(isa);
             test_vmath_gelu_softplus(isa);
         }
-        test_kernels_random(isa);
-        test_kernels_shapes(isa);
-        /* the input projection a few steps at a time (fast_body.h, x_chunk): one step,
-         * and chunks that do not divide T, on every case above */
-        for (int rows = 1; rows <= 40; rows += 39) {
-            gru__fast_xchunk_min = 0;
-            gru__fast_xchunk_rows = rows;
-            test_kernels_random(isa);
-            test_kernels_shapes(isa);
-            gru__fast_xchunk_min = (int64_t)6 << 20;
-            gru__fast_xchunk_rows = 256;
-        }
+        test_kernel_cases(isa);
         /* batches split by units between threads, as those of large recurrent kernels
          * are (dispatch.c, gru__fast_units_big; reset_after = FALSE with two barriers a
-         * step): the input projection whole, and in chunks of each thread's own groups
-         * (one step; 40 rows) */
-        const int64_t units_big = gru__fast_units_big, xchunk_min = gru__fast_xchunk_min,
-                      xchunk_rows = gru__fast_xchunk_rows;
+         * step), with the input projection whole and in chunks of each thread's own
+         * groups */
+        const int64_t units_big = gru__fast_units_big;
         gru__fast_units_big = 0;
-        for (int rows = 0; rows <= 40; rows += rows ? 39 : 1) {
-            gru__fast_xchunk_min = rows ? 0 : xchunk_min;
-            gru__fast_xchunk_rows = rows ? rows : xchunk_rows;
-            test_kernels_random(isa);
-            test_kernels_shapes(isa);
-        }
+        test_kernel_cases(isa);
         gru__fast_units_big = units_big;
-        gru__fast_xchunk_min = xchunk_min;
-        gru__fast_xchunk_rows = xchunk_rows;
         for (int nth = 1; nth <= 2; nth++) {
             test_stream(isa, nth, false, false, 3, 10, 21);
             test_stream(isa, nth, true, true, 3, 10, 21);
@@ -738,10 +736,11 @@ int main(void)
             test_stream(isa, nth, true, true, 1, 70, 100);
             test_stream(isa, nth, false, true, 1, 40, 70);
             /* reset_after = FALSE walks backwards only with large weights: always here */
+            const int64_t alt_min = gru__fast_alt_min;
             gru__fast_alt_min = 0;
             test_stream(isa, nth, false, true, 1, 40, 70);
             test_stream(isa, nth, false, false, 1, 70, 100);
-            gru__fast_alt_min = (int64_t)512 << 10;
+            gru__fast_alt_min = alt_min;
         }
     }
     /* the default: small layers on one thread whatever the thread count */
