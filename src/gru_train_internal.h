@@ -53,10 +53,12 @@ typedef struct gru__train_layout {
  * floats: the widest vector (16) and the widest GEMM strip (32); each ISA's strip width
  * must divide it (checked in src/cpu/x86/train_fast_*.c). */
 #define GRU__TRAIN_ROUND 32
+/* n (>= 0) rounded up to a multiple of GRU__TRAIN_ROUND, as a size_t. */
+#define GRU__TRAIN_RUP(n)                                                                   \
+    (((size_t)(n) + GRU__TRAIN_ROUND - 1) & ~(size_t)(GRU__TRAIN_ROUND - 1))
 /* Floats of the packed recurrent kernel of the fast path: 3H rows of H units rounded up
  * to GRU__TRAIN_ROUND. */
-#define GRU__TRAIN_UPK(H)                                                                   \
-    (3 * (size_t)(H) * (((size_t)(H) + GRU__TRAIN_ROUND - 1) & ~(size_t)(GRU__TRAIN_ROUND - 1)))
+#define GRU__TRAIN_UPK(H) (3 * (size_t)(H) * GRU__TRAIN_RUP(H))
 
 void gru__train_layout_get(const gru_layer *layer, int64_t B, int64_t T,
                            gru__train_layout *lay);

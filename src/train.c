@@ -46,9 +46,7 @@ void gru__train_layout_get(const gru_layer *layer, int64_t B, int64_t T, gru__tr
         {&lay->dxs, TBI, e},
         {&lay->ut, 3 * H, H * e},
         /* float32: room for the fast path's packed K^T, I rounded up to GRU__TRAIN_ROUND */
-        {&lay->kt, 3 * H,
-         (e == sizeof(float) ? ((I + GRU__TRAIN_ROUND - 1) & ~(size_t)(GRU__TRAIN_ROUND - 1))
-                             : I) * e},
+        {&lay->kt, 3 * H, (e == sizeof(float) ? GRU__TRAIN_RUP(I) : I) * e},
         {&lay->dbs, 2 * 3 * H, e},
         {&lay->upk, e == sizeof(float) ? GRU__TRAIN_UPK(H) : 0, e},
     };

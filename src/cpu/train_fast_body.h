@@ -634,8 +634,7 @@ static int SFX(tf_pstep_ok)(const SFX(tf_ctx) *c)
 {
     return c->pb && c->xdrop == 0 && c->I >= 256 && c->H >= 256 &&
            (c->I + c->H) * c->H3 <= ((int64_t)3 << 20) &&
-           c->I * c->np <=
-               c->H * ((c->I + GRU__TRAIN_ROUND - 1) / GRU__TRAIN_ROUND * GRU__TRAIN_ROUND);
+           c->I * c->np <= c->H * (int64_t)GRU__TRAIN_RUP(c->I);
 }
 
 /* pstep, step s: rows [b0, b1), units [u0, u1) of every gate of the input projections
