@@ -690,12 +690,48 @@ static void test_no_alloc(void)
 #endif
 }
 
+/* B = 1 with the input projection ridden along the recurrent tiles (fast_body.h,
+ * step_fx; AVX-512 only), forced on for every size: blocks of the ring with a short last
+ * block or none (T = 18 ... 50), the input width at the stack buffer's limit (512) and
+ * one past it (the plain path), vector counts that do not fill the last ride-along tile
+ * (odd group counts), unit counts off the vector width, 1-3 threads, masks,
+ * go_backwards, the bounded activations in some cases. */
+static void test_fx(int isa)
+{
+    static const int64_t Ts[] = {18, 19, 23, 24, 31, 37, 50};
+    static const int64_t Is[] = {1, 5, 17, 40, 64, 512, 513};
+    static const int64_t Hs[] = {1, 7, 16, 33, 48, 70, 100, 130};
+    const int64_t fx_min = gru__fast_fx_min, fx_max = gru__fast_fx_max;
+    gru__fast_fx_min = 0;
+    gru__fast_fx_max = INT64_MAX;
+    tu_rng r = {0x5eedf00dULL + (uint64_t)isa};
+    int fails = 0;
+    const int ncases = 60;
+    for (int i = 0; i < ncases && fails < 5; i++) {
+        kcase c = {1, Ts[tu_next(&r) % 7], Is[tu_next(&r) % 7], Hs[tu_next(&r) % 8],
+                   i & 1, tu_next(&r) % 4 != 0, tu_next(&r) % 2, tu_next(&r) % 2 == 0,
+                   tu_next(&r) % 3 == 0, tu_next(&r) % 2, GRU_ACT_TANH, GRU_ACT_SIGMOID, 1.0};
+        if (i % 5 == 4) { /* bounded ones: unbounded ones explode over these lengths */
+            static const gru_activation ba[] = {GRU_ACT_TANH, GRU_ACT_SIGMOID,
+                                                GRU_ACT_HARD_SIGMOID, GRU_ACT_HARD_SIGMOID_KERAS3,
+                                                GRU_ACT_SOFTSIGN};
+            c.act = ba[tu_next(&r) % 5];
+            c.ract = ba[tu_next(&r) % 5];
+        }
+        fails += run_case(&c, isa, 1 + (int)(i / 2 % 3), tu_next(&r));
+    }
+    gru__fast_fx_min = fx_min;
+    gru__fast_fx_max = fx_max;
+    printf("%s: %d ride-along cases, %d failed\n", gru__isa_name(isa), ncases, fails);
+}
+
 /* The random and shape cases with the input projection whole, then a few steps at a time
  * (fast_body.h, x_chunk): one step, and chunks of 40 rows that do not divide T. */
 static void test_kernel_cases(int isa)
 {
     test_kernels_random(isa);
     test_kernels_shapes(isa);
+    test_fx(isa);
     const int64_t xchunk_min = gru__fast_xchunk_min, xchunk_rows = gru__fast_xchunk_rows;
     for (int rows = 1; rows <= 40; rows += 39) {
         gru__fast_xchunk_min = 0;

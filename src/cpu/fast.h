@@ -146,6 +146,11 @@ extern int64_t gru__fast_units_min;
  * level. Split by units, S3 and S4 (H = 256, 512) were level (2026-11-26). Tests lower
  * it. */
 extern int64_t gru__fast_units_big;
+/* B = 1: the input projection rides along the recurrent tiles (fast_body.h, step_fx)
+ * when a thread's share of the recurrent kernel takes at least gru__fast_fx_min bytes
+ * (256 KiB) and, with its share of the input kernel, at most gru__fast_fx_max (1 MiB,
+ * the L2 of one core here). Tests widen the range. */
+extern int64_t gru__fast_fx_min, gru__fast_fx_max;
 
 /* Frees the streaming state (src/step.c). */
 void gru__stream_free(gru_layer *layer);

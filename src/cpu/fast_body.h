@@ -28,7 +28,8 @@
  *
  * Input projection: all timesteps at once before the steps (run_x), or, when that xp
  * would not stay in cache, a few steps at a time just before they are used (x_chunk,
- * run_xc; one thread only).
+ * run_xc), or at B = 1 with a mid-sized recurrent kernel (AVX-512) ridden along the
+ * recurrent tiles of the steps before (step_fx).
  *
  * reset_after = TRUE (one barrier per step): h is double-buffered in the scratch,
  *   hb[s & 1] -> hb[(s + 1) & 1]; a thread writes its own units of the next state.
@@ -113,9 +114,66 @@ static inline AI void SFX(tile_row)(const int mr, const int ng, const int nvg, i
  * then starts on the rows a forward walk ended on (still in L1), while the hardware
  * prefetcher still sees ascending addresses (a row-by-row backward walk streams from L2
  * more slowly). */
-static inline AI void SFX(tile_acc_more)(const int mr, const int ng, const int nvg, int64_t K,
-                                         const float *A, int64_t lda, const float *P,
-                                         int64_t ks, VEC *acc, const int rev)
+/* B = 1: a tile of the input projection that rides along a recurrent tile (step_fx):
+ * FX_TS timesteps of FX_NV vectors of the input kernel's columns, FX_TS * FX_NV
+ * accumulators. Row k of it is multiplied after a row of the recurrent walk, so that its
+ * FMAs fill the slots the walk leaves while it streams the recurrent kernel from L2.
+ * A: the FX_TS x rows transposed (A[k * FX_TS + m] = x of timestep m, input k);
+ * P[i], ks[i]: vector i's column of the packed input kernel and its row stride. */
+#ifndef FX_TS
+#define FX_TS 0
+#endif
+#ifndef FX_NV
+#define FX_NV 1
+#endif
+/* the largest input width it serves: each thread keeps FX_TS rows of x transposed on its
+ * stack (12 KiB) */
+#define FX_IMAX 512
+typedef struct SFX(xrun) {
+    VEC acc[FX_TS > 0 ? FX_TS * FX_NV : 1];
+    const float *A, *P[FX_NV];
+    int64_t ks[FX_NV], k, K;
+} SFX(xrun);
+
+static inline AI void SFX(x_row)(SFX(xrun) *x)
+{
+    VEC w[FX_NV];
+#pragma GCC unroll 4
+    for (int i = 0; i < FX_NV; i++)
+        w[i] = VLOAD(x->P[i] + x->k * x->ks[i]);
+#pragma GCC unroll 16
+    for (int m = 0; m < FX_TS; m++) {
+        const VEC a = VSET1(x->A[x->k * FX_TS + m]);
+#pragma GCC unroll 4
+        for (int i = 0; i < FX_NV; i++)
+            x->acc[m * FX_NV + i] = VFMA(a, w[i], x->acc[m * FX_NV + i]);
+    }
+    x->k++;
+}
+
+/* Rows [ka, kb) of the product, upwards; x (NULL, or a ride-along tile) takes one of
+ * its rows after each while it has any left. */
+static inline AI void SFX(tile_rows)(const int mr, const int ng, const int nvg, int64_t ka,
+                                     int64_t kb, const float *A, int64_t lda, const float *P,
+                                     int64_t ks, VEC *acc, SFX(xrun) *x)
+{
+    int64_t k = ka;
+    if (x) {
+        const int64_t kf = kb - ka < x->K - x->k ? kb : ka + (x->K - x->k);
+#pragma GCC unroll 2
+        for (; k < kf; k++) {
+            SFX(tile_row)(mr, ng, nvg, k, A, lda, P, ks, acc);
+            SFX(x_row)(x);
+        }
+    }
+#pragma GCC unroll 2
+    for (; k < kb; k++)
+        SFX(tile_row)(mr, ng, nvg, k, A, lda, P, ks, acc);
+}
+
+static inline AI void SFX(tile_acc_mx)(const int mr, const int ng, const int nvg, int64_t K,
+                                       const float *A, int64_t lda, const float *P,
+                                       int64_t ks, VEC *acc, const int rev, SFX(xrun) *x)
 {
     if (!rev) {
         int64_t k = 0;
@@ -128,18 +186,27 @@ static inline AI void SFX(tile_acc_more)(const int mr, const int ng, const int n
                 SFX(tile_row)(mr, ng, nvg, k, A, lda, P, ks, acc);
             }
         }
-#pragma GCC unroll 2
-        for (; k < K; k++)
-            SFX(tile_row)(mr, ng, nvg, k, A, lda, P, ks, acc);
+        SFX(tile_rows)(mr, ng, nvg, k, K, A, lda, P, ks, acc, x);
         return;
     }
     for (int64_t k0 = K > 0 ? (K - 1) / REV_BLOCK * REV_BLOCK : 0; k0 >= 0 && K > 0;
          k0 -= REV_BLOCK) {
         const int64_t k1 = K - k0 < REV_BLOCK ? K : k0 + REV_BLOCK;
-#pragma GCC unroll 2
-        for (int64_t k = k0; k < k1; k++)
-            SFX(tile_row)(mr, ng, nvg, k, A, lda, P, ks, acc);
+        SFX(tile_rows)(mr, ng, nvg, k0, k1, A, lda, P, ks, acc, x);
     }
+}
+
+/* acc += the product over k < K (see tile_acc), k taken upwards; or, when rev (a
+ * constant at every call, so each order compiles to its own loop), in blocks of
+ * REV_BLOCK rows taken from the last block to the first, each block upwards: the walk
+ * then starts on the rows a forward walk ended on (still in L1), while the hardware
+ * prefetcher still sees ascending addresses (a row-by-row backward walk streams from L2
+ * more slowly). */
+static inline AI void SFX(tile_acc_more)(const int mr, const int ng, const int nvg, int64_t K,
+                                         const float *A, int64_t lda, const float *P,
+                                         int64_t ks, VEC *acc, const int rev)
+{
+    SFX(tile_acc_mx)(mr, ng, nvg, K, A, lda, P, ks, acc, rev, NULL);
 }
 
 /* acc = the product over k < K (tile_acc_more from zero), in the order rev picks. */
@@ -206,6 +273,13 @@ typedef struct SFX(stepv) {
     float *hw;              /* J->fbig: the one state all threads share, written in place */
     int64_t k0, k1;         /* this thread's units [k0, k1): its rows of U[:, 2H:3H]
                                (reset_after FALSE), the part of h it wrote (TRUE) */
+    /* B = 1 with the input projection ridden along (step_fx): this step's share of the
+     * next block of FX_TS steps, ride-along tiles [xv0, xv1); tile q: vectors q * FX_NV
+     * ... of the xnv vectors of the thread's groups from xg0 (vector v: group xg0 + v / 3,
+     * gate v % 3); x rows transposed at xA (in xT); results to xdst (FX_TS, 3H) */
+    const float *xA;
+    float *xdst, *xT;
+    int64_t xg0, xnv, xv0, xv1;
 } SFX(stepv);
 
 /* Output of step s for sample b, units [u0, u0 + n): the new state when kept, else the
@@ -338,7 +412,7 @@ static inline AI void SFX(ra_end)(const int mr, const int ng, const SFX(stepv) *
  * after (their cache lines are still on the way after the barrier); rev: the same sum
  * walked backwards (B = 1, see run_ra). */
 static inline AI void SFX(ra_prod)(const int mr, const int ng, const SFX(stepv) *S, int64_t b0,
-                                   int64_t g, const int rev, VEC *acc)
+                                   int64_t g, const int rev, VEC *acc, SFX(xrun) *x)
 {
     const gru__fast_job *J = S->J;
     const gru__fast *f = J->f;
@@ -348,14 +422,17 @@ static inline AI void SFX(ra_prod)(const int mr, const int ng, const SFX(stepv) 
                              : SFX(gp)(f->pu[0], H, 3, 1, f->ng, g, &ks);
     const float *A = S->hcur + b0 * H;
     const int64_t k0 = S->k0, k1 = S->k1;
+#pragma GCC unroll 36
+    for (int i = 0; i < mr * ng * 3; i++)
+        acc[i] = VZERO();
     if (!rev) {
-        SFX(tile_acc)(mr, ng, 3, k1 - k0, A + k0, H, P + k0 * ks, ks, acc, 0);
-        SFX(tile_acc_more)(mr, ng, 3, k0, A, H, P, ks, acc, 0);
-        SFX(tile_acc_more)(mr, ng, 3, H - k1, A + k1, H, P + k1 * ks, ks, acc, 0);
+        SFX(tile_acc_mx)(mr, ng, 3, k1 - k0, A + k0, H, P + k0 * ks, ks, acc, 0, x);
+        SFX(tile_acc_mx)(mr, ng, 3, k0, A, H, P, ks, acc, 0, x);
+        SFX(tile_acc_mx)(mr, ng, 3, H - k1, A + k1, H, P + k1 * ks, ks, acc, 0, x);
     } else {
-        SFX(tile_acc)(mr, ng, 3, H - k1, A + k1, H, P + k1 * ks, ks, acc, 1);
-        SFX(tile_acc_more)(mr, ng, 3, k0, A, H, P, ks, acc, 1);
-        SFX(tile_acc_more)(mr, ng, 3, k1 - k0, A + k0, H, P + k0 * ks, ks, acc, 1);
+        SFX(tile_acc_mx)(mr, ng, 3, H - k1, A + k1, H, P + k1 * ks, ks, acc, 1, x);
+        SFX(tile_acc_mx)(mr, ng, 3, k0, A, H, P, ks, acc, 1, x);
+        SFX(tile_acc_mx)(mr, ng, 3, k1 - k0, A + k0, H, P + k0 * ks, ks, acc, 1, x);
     }
 }
 
@@ -366,22 +443,90 @@ static inline AI void SFX(tile_ra)(const int mr, const int ng, const SFX(stepv) 
     SFX(prefetch_xs)(mr, ng, 3, S, b0, g);
     VEC acc[ACC_MAX];
     float a[ACC_MAX * VW];
-    SFX(ra_prod)(mr, ng, S, b0, g, rev, acc);
+    SFX(ra_prod)(mr, ng, S, b0, g, rev, acc, NULL);
     SFX(spill)(mr * ng * 3, acc, a);
     SFX(tile_end)(S, 3, b0, mr, g, ng, a);
+}
+
+/* Ride-along tile q of this step's share (see stepv): start, and end (its rows not yet
+ * taken, then the bias, stored for its FX_TS steps). The last tile of a thread may have
+ * fewer than FX_NV vectors: it computes its last vector again and stores it once. */
+static inline AI void SFX(fx_begin)(const SFX(stepv) *S, int64_t q, SFX(xrun) *x)
+{
+    const gru__fast_job *J = S->J;
+#pragma GCC unroll 4
+    for (int i = 0; i < FX_NV; i++) {
+        int64_t v = q * FX_NV + i;
+        v = v < S->xnv ? v : S->xnv - 1;
+        x->P[i] = SFX(gp)(J->f->pk[1], J->I, 3, GRU__SPG3, J->f->ng, S->xg0 + v / 3, &x->ks[i]) +
+                  (v % 3) * VW;
+    }
+    x->A = S->xA;
+    x->k = 0;
+    x->K = J->I;
+#pragma GCC unroll 16
+    for (int m = 0; m < FX_TS * FX_NV; m++)
+        x->acc[m] = VZERO();
+}
+
+static inline AI void SFX(fx_end)(const SFX(stepv) *S, int64_t q, SFX(xrun) *x)
+{
+    const gru__fast_job *J = S->J;
+    const int64_t H = J->H;
+#pragma GCC unroll 2
+    while (x->k < x->K)
+        SFX(x_row)(x);
+#pragma GCC unroll 4
+    for (int i = 0; i < FX_NV; i++) {
+        const int64_t v = q * FX_NV + i, g = S->xg0 + v / 3, u0 = g * VW;
+        if (v >= S->xnv)
+            break;
+        const int n = H - u0 < VW ? (int)(H - u0) : VW;
+        const VEC bias = VLOAD(J->f->bx + g * 3 * VW + (v % 3) * VW);
+        float *d = S->xdst + (v % 3) * H + u0;
+#pragma GCC unroll 16
+        for (int m = 0; m < FX_TS; m++)
+            SFX(st)(d + m * 3 * H, VADD(x->acc[m * FX_NV + i], bias), n);
+    }
+}
+
+/* A ride-along tile on its own (a step's share beyond its recurrent tiles). */
+static __attribute__((noinline)) void SFX(fx_alone)(const SFX(stepv) *S, int64_t v)
+{
+    SFX(xrun) x;
+    SFX(fx_begin)(S, v, &x);
+    SFX(fx_end)(S, v, &x);
+}
+
+/* reset_after = TRUE, B = 1: the whole step of groups [g, g + ng) with ride-along tile v. */
+static inline AI void SFX(tile_ra_x)(const int ng, const SFX(stepv) *S, int64_t g, const int rev,
+                                     int64_t v)
+{
+    SFX(prefetch_xs)(1, ng, 3, S, 0, g);
+    VEC acc[ACC_MAX];
+    float a[ACC_MAX * VW];
+    SFX(xrun) x;
+    SFX(fx_begin)(S, v, &x);
+    SFX(ra_prod)(1, ng, S, 0, g, rev, acc, &x);
+    SFX(fx_end)(S, v, &x);
+    SFX(spill)(ng * 3, acc, a);
+    SFX(tile_end)(S, 3, 0, 1, g, ng, a);
 }
 
 /* reset_after = FALSE: acc = h · U[:, 0:2H] (z | r) of samples [b0, b0 + mr), groups
  * [g, g + ng); rev: walked backwards (B = 1, run_alt). */
 static inline AI void SFX(zr_prod)(const int mr, const int ng, const SFX(stepv) *S, int64_t b0,
-                                   int64_t g, const int rev, VEC *acc)
+                                   int64_t g, const int rev, VEC *acc, SFX(xrun) *x)
 {
     const gru__fast *f = S->J->f;
     const int64_t H = S->J->H;
     int64_t ks;
     const float *P = mr == 1 ? SFX(gp)(f->pu[1], H, 2, GRU__SPG2, f->ng, g, &ks)
                              : SFX(gp)(f->pu[0], H, 2, 1, f->ng, g, &ks);
-    SFX(tile_acc)(mr, ng, 2, H, S->hp + b0 * H, H, P, ks, acc, rev);
+#pragma GCC unroll 36
+    for (int i = 0; i < mr * ng * 2; i++)
+        acc[i] = VZERO();
+    SFX(tile_acc_mx)(mr, ng, 2, H, S->hp + b0 * H, H, P, ks, acc, rev, x);
 }
 
 /* reset_after = FALSE, first half of a step for samples [b0, b0 + mr), groups [g, g + ng),
@@ -416,9 +561,23 @@ static inline AI void SFX(tile_zr)(const int mr, const int ng, const SFX(stepv) 
     SFX(prefetch_xs)(mr, ng, 2, S, b0, g);
     VEC acc[ACC_MAX];
     float a[ACC_MAX * VW];
-    SFX(zr_prod)(mr, ng, S, b0, g, 0, acc);
+    SFX(zr_prod)(mr, ng, S, b0, g, 0, acc, NULL);
     SFX(spill)(mr * ng * 2, acc, a);
     SFX(tile_end)(S, 2, b0, mr, g, ng, a);
+}
+
+/* reset_after = FALSE, B = 1: z and r of groups [g, g + ng) with the ride-along tile q. */
+static inline AI void SFX(tile_zr_x)(const int ng, const SFX(stepv) *S, int64_t g, int64_t q)
+{
+    SFX(prefetch_xs)(1, ng, 2, S, 0, g);
+    VEC acc[ACC_MAX];
+    float a[ACC_MAX * VW];
+    SFX(xrun) x;
+    SFX(fx_begin)(S, q, &x);
+    SFX(zr_prod)(1, ng, S, 0, g, 0, acc, &x);
+    SFX(fx_end)(S, q, &x);
+    SFX(spill)(ng * 2, acc, a);
+    SFX(tile_end)(S, 2, 0, 1, g, ng, a);
 }
 
 /* The gate math of a tile of samples [b0, b0 + mr), groups [g, g + ng), from a (mr, ng, nv
@@ -451,9 +610,9 @@ static inline AI void SFX(tile_raw)(const int ng, const int nv, const SFX(stepv)
 {
     VEC acc[ACC_MAX];
     if (nv == 3)
-        SFX(ra_prod)(1, ng, S, 0, g, 1, acc);
+        SFX(ra_prod)(1, ng, S, 0, g, 1, acc, NULL);
     else
-        SFX(zr_prod)(1, ng, S, 0, g, 1, acc);
+        SFX(zr_prod)(1, ng, S, 0, g, 1, acc, NULL);
 #pragma GCC unroll 12
     for (int i = 0; i < ng * nv; i++)
         VSTORE(raw + (g * nv + i) * VW, acc[i]);
@@ -667,6 +826,7 @@ static void SFX(run_xc)(const gru__fast_job *J, int64_t s0, int64_t ns, float *b
 static void SFX(run_ra)(const SFX(stepv) *S, int64_t g0, int64_t g1)
 {
     const int64_t B = S->J->B, Bm = B - B % MR3;
+    int64_t xv = S->xv0;
     if (B <= 4 && (S->k0 > 0 || S->k1 < S->J->H)) {
         /* small batches: fetch the other threads' part of the state now */
         const int64_t H = S->J->H;
@@ -690,8 +850,13 @@ static void SFX(run_ra)(const SFX(stepv) *S, int64_t g0, int64_t g1)
         for (int64_t g = g0, ng; g < g1; g += ng) {
             ng = SFX(chunk)(g, g1, GRU__SPG3, NGR3);
 #define CALLRA(k) SFX(tile_ra)(1, k, S, Bm, g, 0)
-            SW4(ng, CALLRA);
+#define CALLRAX(k) SFX(tile_ra_x)(k, S, g, 0, xv++)
+            if (FX_TS && Bm == 0 && xv < S->xv1)
+                SW4(ng, CALLRAX);
+            else
+                SW4(ng, CALLRA);
 #undef CALLRA
+#undef CALLRAX
         }
     } else if (B - Bm == 1) {
         /* B = 1: every other step walks this thread's part of the recurrent kernel
@@ -701,10 +866,17 @@ static void SFX(run_ra)(const SFX(stepv) *S, int64_t g0, int64_t g1)
         for (int64_t ge = g1, gs; ge > g0; ge = gs) {
             gs = SFX(sp_first)(ge, g0, GRU__SPG3);
 #define CALLRAV(k) SFX(tile_ra)(1, k, S, Bm, gs, 1)
-            SW4(ge - gs, CALLRAV);
+#define CALLRAVX(k) SFX(tile_ra_x)(k, S, gs, 1, xv++)
+            if (FX_TS && xv < S->xv1)
+                SW4(ge - gs, CALLRAVX);
+            else
+                SW4(ge - gs, CALLRAV);
 #undef CALLRAV
+#undef CALLRAVX
         }
     }
+    for (; FX_TS && xv < S->xv1; xv++)
+        SFX(fx_alone)(S, xv);
 }
 
 /* B = 1, one step of an odd streaming call (J->alt): the recurrent products of this
@@ -758,12 +930,20 @@ static void SFX(run_zr)(const SFX(stepv) *S, int64_t g0, int64_t g1)
 #undef CALLZRR
         }
     } else if (B - Bm == 1) {
+        int64_t q = S->xv0;
         for (int64_t g = g0, ng; g < g1; g += ng) {
             ng = SFX(chunk)(g, g1, GRU__SPG2, NGR2);
 #define CALLZR(k) SFX(tile_zr)(1, k, S, Bm, g)
-            SW6(ng, CALLZR);
+#define CALLZRX(k) SFX(tile_zr_x)(k, S, g, q++)
+            if (FX_TS && Bm == 0 && q < S->xv1)
+                SW6(ng, CALLZRX);
+            else
+                SW6(ng, CALLZR);
 #undef CALLZR
+#undef CALLZRX
         }
+        for (; FX_TS && q < S->xv1; q++)
+            SFX(fx_alone)(S, q);
     }
 }
 
@@ -835,10 +1015,62 @@ static void SFX(combine)(const SFX(stepv) *S, float *hp, float *const *parts, in
 
 /* ---- the whole forward on one thread of nth ----------------------------------------- */
 
-/* The start of step s: its timestep, the chunk of the input projection it begins (tc
- * steps a chunk, 0: none), and where its projection lies. */
-static inline void SFX(step_begin)(SFX(stepv) *S, int64_t s, int64_t tc, int64_t g0, int64_t g1)
+#if FX_TS > 0
+/* The start of step s with the input projection ridden along (fx, B = 1): blocks of
+ * FX_TS steps in a ring of three slots at the start of xp. Block 0, and a last block
+ * shorter than FX_TS, are projected at the start of the block before them (run_xc); the
+ * others ride along the recurrent tiles of the block before, a share of the vectors at
+ * each step. Three slots: with reset_after = FALSE on several threads a thread may
+ * still read the h columns of block c (combine) while another begins block c + 1. */
+static void SFX(step_fx)(SFX(stepv) *S, int64_t s, int64_t g0, int64_t g1)
 {
+    const gru__fast_job *J = S->J;
+    const int64_t T = J->T, H = J->H, I = J->I, c = s / FX_TS, j = s % FX_TS;
+    const int64_t sn = (c + 1) * FX_TS;
+    const int back = J->go_backwards;
+#define FX_SLOT(c) (J->xp + ((c) % 3) * FX_TS * 3 * H)
+    S->s = s;
+    S->t = back ? T - 1 - s : s;
+    if (j == 0) {
+        if (s == 0)
+            SFX(run_xc)(J, 0, FX_TS, FX_SLOT(0), g0, g1);
+        if (sn < T && T - sn < FX_TS)
+            SFX(run_xc)(J, sn, T - sn, FX_SLOT(c + 1), g0, g1);
+    }
+    S->xv0 = S->xv1 = 0;
+    if (sn + FX_TS <= T) {
+        const int64_t nq = (3 * (g1 - g0) + FX_NV - 1) / FX_NV;
+        S->xnv = 3 * (g1 - g0);
+        S->xv0 = nq * j / FX_TS;
+        S->xv1 = nq * (j + 1) / FX_TS;
+        if (j == 0) {
+            const float *xa = J->x + (back ? T - 1 - sn : sn) * I;
+            const int64_t lda = back ? -I : I;
+            for (int64_t k = 0; k < I; k++)
+                for (int m = 0; m < FX_TS; m++)
+                    S->xT[k * FX_TS + m] = xa[m * lda + k];
+        }
+        S->xA = S->xT;
+        S->xdst = FX_SLOT(c + 1);
+        S->xg0 = g0;
+    }
+    S->xs = FX_SLOT(c) + j * 3 * H;
+#undef FX_SLOT
+}
+#endif
+
+/* The start of step s: its timestep, the chunk of the input projection it begins (tc
+ * steps a chunk, 0: none), and where its projection lies; with fx, step_fx. */
+static inline void SFX(step_begin)(SFX(stepv) *S, int64_t s, int64_t tc, int fx, int64_t g0,
+                                   int64_t g1)
+{
+#if FX_TS > 0
+    if (fx) {
+        SFX(step_fx)(S, s, g0, g1);
+        return;
+    }
+#endif
+    (void)fx;
     const gru__fast_job *J = S->J;
     const int64_t B = J->B, T = J->T, H = J->H;
     S->s = s;
@@ -847,6 +1079,7 @@ static inline void SFX(step_begin)(SFX(stepv) *S, int64_t s, int64_t tc, int64_t
         SFX(run_xc)(J, s, T - s < tc ? T - s : tc, J->xp, g0, g1);
     S->xs = tc ? J->xp + (s % tc) * B * 3 * H : J->xp + S->t * B * 3 * H;
 }
+
 
 void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
 {
@@ -865,7 +1098,15 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
     const int64_t wbytes = (J->I + H) * 3 * ngt * VW * (int64_t)sizeof(float) / nth;
     const int alt = J->alt && B == 1 && T == 1 && !tc &&
                     (J->reset_after || wbytes >= gru__fast_alt_min);
-    if (!tc && !alt) {
+    /* B = 1 with the input projection ridden along (step_fx), where it measured faster:
+     * a thread's share of the recurrent kernel large enough that its steps are bound by
+     * streaming it from L2 rather than by their latency, and together with its share of
+     * the input kernel small enough to stay in L2. The same choice on every thread. */
+    const int64_t ubytes = H * 3 * ngt * VW * (int64_t)sizeof(float) / nth;
+    const int64_t xbytes = J->I * 3 * ngt * VW * (int64_t)sizeof(float) / nth;
+    const int fx = FX_TS > 0 && B == 1 && !alt && T >= 3 * FX_TS && J->I <= FX_IMAX &&
+                   ubytes >= gru__fast_fx_min && ubytes + xbytes <= gru__fast_fx_max;
+    if (!tc && !alt && !fx) {
         SFX(run_x)(J, g0, g1);
         gru__pool_barrier(J->pool, tid);
     }
@@ -873,12 +1114,14 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
     SFX(stepv) S;
     memset(&S, 0, sizeof S);
     S.J = J;
+    float xT[FX_TS > 0 ? FX_IMAX * FX_TS : 1] __attribute__((aligned(64)));
+    S.xT = xT;
     float *hfinal;
     S.k0 = g0 * VW < H ? g0 * VW : H;
     S.k1 = g1 * VW < H ? g1 * VW : H;
     if (J->reset_after) {
         for (int64_t s = 0; s < T; s++) {
-            SFX(step_begin)(&S, s, tc, g0, g1);
+            SFX(step_begin)(&S, s, tc, fx, g0, g1);
             S.hcur = sc + (s & 1) * bhs;
             S.hnext = sc + ((s + 1) & 1) * bhs;
             if (alt)
@@ -896,7 +1139,7 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
         S.rh = sc + nth * bhs;
         S.z = sc + (nth + 1) * bhs;
         for (int64_t s = 0; s < T; s++) {
-            SFX(step_begin)(&S, s, tc, g0, g1);
+            SFX(step_begin)(&S, s, tc, 0, g0, g1);
             SFX(run_zr)(&S, g0, g1);
             gru__pool_barrier(J->pool, tid);
             SFX(run_hf)(&S, g0, g1);
@@ -913,7 +1156,7 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
             for (int i = 0; i < np; i++)
                 parts[p][i] = sc + (nth + 3 + p * nth + i) * bhs;
         for (int64_t s = 0; s < T; s++) {
-            SFX(step_begin)(&S, s, tc, g0, g1);
+            SFX(step_begin)(&S, s, tc, fx, g0, g1);
             S.z = sc + (nth + 1 + (s & 1)) * bhs;
             S.part = parts[s & 1][tid];
             if (alt)

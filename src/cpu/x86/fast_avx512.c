@@ -14,5 +14,15 @@
 #define NGR3 GRU__SPG3
 #define NGR2 GRU__SPG2
 #define NGR1 GRU__SPG1
+/* B = 1 input projection ridden along the recurrent tiles (fast_body.h, step_fx): tiles
+ * of 6 timesteps x 2 vectors. S2 inference on 2 threads 7-13% faster; 12 x 1 and 4 x 3
+ * were slower (more loads a row, or the input kernel streamed from L2 more often), and
+ * AVX2's 16 registers do not hold both tiles (2026-11-26). */
+#ifndef FX_TS
+#define FX_TS 6
+#endif
+#ifndef FX_NV
+#define FX_NV 2
+#endif
 #include "cpu/fast_body.h"
 #endif
