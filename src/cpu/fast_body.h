@@ -108,12 +108,6 @@ static inline AI void SFX(tile_row)(const int mr, const int ng, const int nvg, i
     }
 }
 
-/* acc += the product over k < K (see tile_acc), k taken upwards; or, when rev (a
- * constant at every call, so each order compiles to its own loop), in blocks of
- * REV_BLOCK rows taken from the last block to the first, each block upwards: the walk
- * then starts on the rows a forward walk ended on (still in L1), while the hardware
- * prefetcher still sees ascending addresses (a row-by-row backward walk streams from L2
- * more slowly). */
 /* B = 1: a tile of the input projection that rides along a recurrent tile (step_fx):
  * FX_TS timesteps of FX_NV vectors of the input kernel's columns, FX_TS * FX_NV
  * accumulators. Row k of it is multiplied after a row of the recurrent walk, so that its
@@ -171,6 +165,7 @@ static inline AI void SFX(tile_rows)(const int mr, const int ng, const int nvg, 
         SFX(tile_row)(mr, ng, nvg, k, A, lda, P, ks, acc);
 }
 
+/* tile_acc_more (below) with x, a ride-along tile, taking its rows as it goes. */
 static inline AI void SFX(tile_acc_mx)(const int mr, const int ng, const int nvg, int64_t K,
                                        const float *A, int64_t lda, const float *P,
                                        int64_t ks, VEC *acc, const int rev, SFX(xrun) *x)
