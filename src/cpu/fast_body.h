@@ -271,8 +271,8 @@ typedef struct SFX(stepv) {
     /* B = 1 with the input projection ridden along (step_fx): this step's share of the
      * next block of FX_TS steps, ride-along tiles [xv0, xv1); tile q: vectors q * FX_NV
      * ... of the xnv vectors of the thread's groups from xg0 (vector v: group xg0 + v / 3,
-     * gate v % 3); x rows transposed at xA (in xT); results to xdst (FX_TS, 3H) */
-    const float *xA;
+     * gate v % 3); the block's x rows transposed in xT (FX_IMAX, FX_TS), on the
+     * thread's stack; results to xdst (FX_TS, 3H) */
     float *xdst, *xT;
     int64_t xg0, xnv, xv0, xv1;
 } SFX(stepv);
@@ -431,18 +431,6 @@ static inline AI void SFX(ra_prod)(const int mr, const int ng, const SFX(stepv) 
     }
 }
 
-/* reset_after = TRUE: the whole step of samples [b0, b0 + mr), groups [g, g + ng). */
-static inline AI void SFX(tile_ra)(const int mr, const int ng, const SFX(stepv) *S, int64_t b0,
-                                   int64_t g, const int rev)
-{
-    SFX(prefetch_xs)(mr, ng, 3, S, b0, g);
-    VEC acc[ACC_MAX];
-    float a[ACC_MAX * VW];
-    SFX(ra_prod)(mr, ng, S, b0, g, rev, acc, NULL);
-    SFX(spill)(mr * ng * 3, acc, a);
-    SFX(tile_end)(S, 3, b0, mr, g, ng, a);
-}
-
 /* Ride-along tile q of this step's share (see stepv): start, and end (its rows not yet
  * taken, then the bias, stored for its FX_TS steps). The last tile of a thread may have
  * fewer than FX_NV vectors: it computes its last vector again and stores it once. */
@@ -456,7 +444,7 @@ static inline AI void SFX(fx_begin)(const SFX(stepv) *S, int64_t q, SFX(xrun) *x
         x->P[i] = SFX(gp)(J->f->pk[1], J->I, 3, GRU__SPG3, J->f->ng, S->xg0 + v / 3, &x->ks[i]) +
                   (v % 3) * VW;
     }
-    x->A = S->xA;
+    x->A = S->xT;
     x->k = 0;
     x->K = J->I;
 #pragma GCC unroll 16
@@ -493,19 +481,22 @@ static __attribute__((noinline)) void SFX(fx_alone)(const SFX(stepv) *S, int64_t
     SFX(fx_end)(S, v, &x);
 }
 
-/* reset_after = TRUE, B = 1: the whole step of groups [g, g + ng) with ride-along tile v. */
-static inline AI void SFX(tile_ra_x)(const int ng, const SFX(stepv) *S, int64_t g, const int rev,
-                                     int64_t v)
+/* reset_after = TRUE: the whole step of samples [b0, b0 + mr), groups [g, g + ng); with
+ * withx (a constant at every call; B = 1) also ride-along tile q. */
+static inline AI void SFX(tile_ra)(const int mr, const int ng, const SFX(stepv) *S, int64_t b0,
+                                   int64_t g, const int rev, const int withx, int64_t q)
 {
-    SFX(prefetch_xs)(1, ng, 3, S, 0, g);
+    SFX(prefetch_xs)(mr, ng, 3, S, b0, g);
     VEC acc[ACC_MAX];
     float a[ACC_MAX * VW];
     SFX(xrun) x;
-    SFX(fx_begin)(S, v, &x);
-    SFX(ra_prod)(1, ng, S, 0, g, rev, acc, &x);
-    SFX(fx_end)(S, v, &x);
-    SFX(spill)(ng * 3, acc, a);
-    SFX(tile_end)(S, 3, 0, 1, g, ng, a);
+    if (withx)
+        SFX(fx_begin)(S, q, &x);
+    SFX(ra_prod)(mr, ng, S, b0, g, rev, acc, withx ? &x : NULL);
+    if (withx)
+        SFX(fx_end)(S, q, &x);
+    SFX(spill)(mr * ng * 3, acc, a);
+    SFX(tile_end)(S, 3, b0, mr, g, ng, a);
 }
 
 /* reset_after = FALSE: acc = h · U[:, 0:2H] (z | r) of samples [b0, b0 + mr), groups
@@ -549,30 +540,22 @@ static inline AI void SFX(zr_end)(const int mr, const int ng, const SFX(stepv) *
 }
 
 /* reset_after = FALSE, first half: z and r of samples [b0, b0 + mr), groups [g, g + ng);
- * stores z and rh = r ⊙ h. */
+ * stores z and rh = r ⊙ h; with withx (a constant at every call; B = 1) also ride-along
+ * tile q. */
 static inline AI void SFX(tile_zr)(const int mr, const int ng, const SFX(stepv) *S, int64_t b0,
-                                   int64_t g)
+                                   int64_t g, const int withx, int64_t q)
 {
     SFX(prefetch_xs)(mr, ng, 2, S, b0, g);
     VEC acc[ACC_MAX];
     float a[ACC_MAX * VW];
-    SFX(zr_prod)(mr, ng, S, b0, g, 0, acc, NULL);
+    SFX(xrun) x;
+    if (withx)
+        SFX(fx_begin)(S, q, &x);
+    SFX(zr_prod)(mr, ng, S, b0, g, 0, acc, withx ? &x : NULL);
+    if (withx)
+        SFX(fx_end)(S, q, &x);
     SFX(spill)(mr * ng * 2, acc, a);
     SFX(tile_end)(S, 2, b0, mr, g, ng, a);
-}
-
-/* reset_after = FALSE, B = 1: z and r of groups [g, g + ng) with the ride-along tile q. */
-static inline AI void SFX(tile_zr_x)(const int ng, const SFX(stepv) *S, int64_t g, int64_t q)
-{
-    SFX(prefetch_xs)(1, ng, 2, S, 0, g);
-    VEC acc[ACC_MAX];
-    float a[ACC_MAX * VW];
-    SFX(xrun) x;
-    SFX(fx_begin)(S, q, &x);
-    SFX(zr_prod)(1, ng, S, 0, g, 0, acc, &x);
-    SFX(fx_end)(S, q, &x);
-    SFX(spill)(ng * 2, acc, a);
-    SFX(tile_end)(S, 2, 0, 1, g, ng, a);
 }
 
 /* The gate math of a tile of samples [b0, b0 + mr), groups [g, g + ng), from a (mr, ng, nv
@@ -834,18 +817,18 @@ static void SFX(run_ra)(const SFX(stepv) *S, int64_t g0, int64_t g1)
     }
     for (int64_t g = g0; g < g1; g++)
         for (int64_t b = 0; b < Bm; b += MR3)
-            SFX(tile_ra)(MR3, 1, S, b, g, 0);
+            SFX(tile_ra)(MR3, 1, S, b, g, 0, 0, 0);
     if (B - Bm >= 2) {
         for (int64_t g = g0; g < g1; g++) {
-#define CALLRAR(m) SFX(tile_ra)((m) < MR3 ? (m) : 1, 1, S, Bm, g, 0)
+#define CALLRAR(m) SFX(tile_ra)((m) < MR3 ? (m) : 1, 1, S, Bm, g, 0, 0, 0)
             SWR(B - Bm, CALLRAR);
 #undef CALLRAR
         }
     } else if (B - Bm == 1 && (Bm > 0 || !(S->s & 1))) {
         for (int64_t g = g0, ng; g < g1; g += ng) {
             ng = SFX(chunk)(g, g1, GRU__SPG3, NGR3);
-#define CALLRA(k) SFX(tile_ra)(1, k, S, Bm, g, 0)
-#define CALLRAX(k) SFX(tile_ra_x)(k, S, g, 0, xv++)
+#define CALLRA(k) SFX(tile_ra)(1, k, S, Bm, g, 0, 0, 0)
+#define CALLRAX(k) SFX(tile_ra)(1, k, S, 0, g, 0, 1, xv++)
             if (FX_TS && Bm == 0 && xv < S->xv1)
                 SW4(ng, CALLRAX);
             else
@@ -860,8 +843,8 @@ static void SFX(run_ra)(const SFX(stepv) *S, int64_t g0, int64_t g1)
          * in L1: 7% faster on S1 and 4% on S2 with one thread (2026-11-26). */
         for (int64_t ge = g1, gs; ge > g0; ge = gs) {
             gs = SFX(sp_first)(ge, g0, GRU__SPG3);
-#define CALLRAV(k) SFX(tile_ra)(1, k, S, Bm, gs, 1)
-#define CALLRAVX(k) SFX(tile_ra_x)(k, S, gs, 1, xv++)
+#define CALLRAV(k) SFX(tile_ra)(1, k, S, Bm, gs, 1, 0, 0)
+#define CALLRAVX(k) SFX(tile_ra)(1, k, S, 0, gs, 1, 1, xv++)
             if (FX_TS && xv < S->xv1)
                 SW4(ge - gs, CALLRAVX);
             else
@@ -917,10 +900,10 @@ static void SFX(run_zr)(const SFX(stepv) *S, int64_t g0, int64_t g1)
     const int64_t B = S->J->B, Bm = B - B % MR2;
     for (int64_t g = g0; g < g1; g++)
         for (int64_t b = 0; b < Bm; b += MR2)
-            SFX(tile_zr)(MR2, 1, S, b, g);
+            SFX(tile_zr)(MR2, 1, S, b, g, 0, 0);
     if (B - Bm >= 2) {
         for (int64_t g = g0; g < g1; g++) {
-#define CALLZRR(m) SFX(tile_zr)((m) < MR2 ? (m) : 1, 1, S, Bm, g)
+#define CALLZRR(m) SFX(tile_zr)((m) < MR2 ? (m) : 1, 1, S, Bm, g, 0, 0)
             SWR(B - Bm, CALLZRR);
 #undef CALLZRR
         }
@@ -928,8 +911,8 @@ static void SFX(run_zr)(const SFX(stepv) *S, int64_t g0, int64_t g1)
         int64_t q = S->xv0;
         for (int64_t g = g0, ng; g < g1; g += ng) {
             ng = SFX(chunk)(g, g1, GRU__SPG2, NGR2);
-#define CALLZR(k) SFX(tile_zr)(1, k, S, Bm, g)
-#define CALLZRX(k) SFX(tile_zr_x)(k, S, g, q++)
+#define CALLZR(k) SFX(tile_zr)(1, k, S, Bm, g, 0, 0)
+#define CALLZRX(k) SFX(tile_zr)(1, k, S, 0, g, 1, q++)
             if (FX_TS && Bm == 0 && q < S->xv1)
                 SW6(ng, CALLZRX);
             else
@@ -1058,7 +1041,6 @@ static void SFX(step_fx)(SFX(stepv) *S, int64_t s, int64_t g0, int64_t g1)
                 for (int m = 0; m < FX_TS; m++)
                     S->xT[k * FX_TS + m] = xa[m * lda + k];
         }
-        S->xA = S->xT;
         S->xdst = FX_SLOT(c + 1);
         S->xg0 = g0;
     }
@@ -1103,15 +1085,14 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
      * (gru__fast_alt_min: its walk starts on z | r, not on the h columns the last call
      * ended on, so that only L2 gives anything back). The same choice on every thread:
      * they must meet the same barriers. */
-    const int64_t wbytes = (J->I + H) * 3 * ngt * VW * (int64_t)sizeof(float) / nth;
+    const int64_t ubytes = H * 3 * ngt * VW * (int64_t)sizeof(float) / nth;
+    const int64_t xbytes = J->I * 3 * ngt * VW * (int64_t)sizeof(float) / nth;
     const int alt = J->alt && B == 1 && T == 1 && !tc &&
-                    (J->reset_after || wbytes >= gru__fast_alt_min);
+                    (J->reset_after || ubytes + xbytes >= gru__fast_alt_min);
     /* B = 1 with the input projection ridden along (step_fx), where it measured faster:
      * a thread's share of the recurrent kernel large enough that its steps are bound by
      * streaming it from L2 rather than by their latency, and together with its share of
      * the input kernel small enough to stay in L2. The same choice on every thread. */
-    const int64_t ubytes = H * 3 * ngt * VW * (int64_t)sizeof(float) / nth;
-    const int64_t xbytes = J->I * 3 * ngt * VW * (int64_t)sizeof(float) / nth;
     const int fx = FX_TS > 0 && B == 1 && !alt && T >= 3 * FX_TS && J->I <= FX_IMAX &&
                    ubytes >= gru__fast_fx_min && ubytes + xbytes <= gru__fast_fx_max;
     if (!tc && !alt && !fx) {
