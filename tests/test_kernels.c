@@ -731,7 +731,6 @@ static void test_kernel_cases(int isa)
 {
     test_kernels_random(isa);
     test_kernels_shapes(isa);
-    test_fx(isa);
     const int64_t xchunk_min = gru__fast_xchunk_min, xchunk_rows = gru__fast_xchunk_rows;
     for (int rows = 1; rows <= 40; rows += 39) {
         gru__fast_xchunk_min = 0;
@@ -756,6 +755,7 @@ int main(void)
             test_vmath_gelu_softplus(isa);
         }
         test_kernel_cases(isa);
+        test_fx(isa);
         /* batches split by units between threads, as those of large recurrent kernels
          * are (dispatch.c, gru__fast_units_big; reset_after = FALSE with two barriers a
          * step), with the input projection whole and in chunks of each thread's own
