@@ -15,7 +15,8 @@ void gru__fwd_layout_get(const gru_layer *layer, int64_t B, int64_t T, gru__fwd_
     /* mask (B,T) u8; xp (T,B,3H); h (B,H); hr (B,3H); rh (B,H); started (B) */
     if (!gru__mul_size((size_t)B, (size_t)T, &sizes[0]))
         return;
-    if (!gru__mul_size(sizes[0], 3 * H, &n) || !gru__mul_size(n, e, &sizes[1]))
+    if (!gru__mul_size(sizes[0], (size_t)gru__xp_row(B, (int64_t)H), &n) ||
+        !gru__mul_size(n, e, &sizes[1]))
         return;
     if (!gru__mul_size((size_t)B, H * e, &sizes[2]))
         return;

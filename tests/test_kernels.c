@@ -742,6 +742,26 @@ static void test_kernel_cases(int isa)
     gru__fast_xchunk_rows = xchunk_rows;
 }
 
+/* xp's rows padded apart (gru__xp_row) at every batch of several samples, not only where
+ * a row takes a multiple of 4 KiB: the random cases with the projection whole and in
+ * chunks of 40 rows, split by samples and (units_big 0) by units. */
+static void test_xp_pad(int isa)
+{
+    const int64_t pad_bytes = gru__xp_pad_bytes, units_big = gru__fast_units_big;
+    const int64_t xchunk_min = gru__fast_xchunk_min, xchunk_rows = gru__fast_xchunk_rows;
+    gru__xp_pad_bytes = 4;
+    for (int pass = 0; pass < 3; pass++) {
+        gru__fast_xchunk_min = pass ? 0 : xchunk_min;
+        gru__fast_xchunk_rows = pass ? 40 : xchunk_rows;
+        gru__fast_units_big = pass == 2 ? 0 : units_big;
+        test_kernels_random(isa);
+    }
+    gru__fast_xchunk_min = xchunk_min;
+    gru__fast_xchunk_rows = xchunk_rows;
+    gru__fast_units_big = units_big;
+    gru__xp_pad_bytes = pad_bytes;
+}
+
 int main(void)
 {
     int best = gru__isa_current();
@@ -755,6 +775,7 @@ int main(void)
             test_vmath_gelu_softplus(isa);
         }
         test_kernel_cases(isa);
+        test_xp_pad(isa);
         test_fx(isa);
         /* batches split by units between threads, as those of large recurrent kernels
          * are (dispatch.c, gru__fast_units_big; reset_after = FALSE with two barriers a

@@ -54,6 +54,7 @@ static void advise_huge(void *p, size_t bytes)
 }
 
 int64_t gru__fast_xchunk_min = (int64_t)6 << 20, gru__fast_xchunk_rows = 256;
+int64_t gru__xp_pad_bytes = 4096;
 int64_t gru__fast_alt_min = (int64_t)512 << 10;
 int64_t gru__fast_units_min = 1536;
 int64_t gru__fast_units_big = (int64_t)12 << 20;
@@ -413,6 +414,7 @@ void gru__forward_fast_f32(const gru__fwd_args *a)
         .f = f, .pool = nth > 1 ? L->pool : NULL, .B = B, .T = T, .I = I, .H = H,
         .x = a->x, .mask = a->mask, .xp = (float *)(ws + lay.xp), .y = a->y,
         .h_out = (float *)(ws + lay.h), .scratch = f->scratch, .bhs = bhs,
+        .xs3 = gru__xp_row(B, H),
         .reset_after = L->cfg.reset_after, .ret_seq = L->cfg.return_sequences,
         .go_backwards = L->cfg.go_backwards, .act = L->cfg.activation,
         .ract = L->cfg.recurrent_activation, .alt = a->alt,
@@ -437,7 +439,7 @@ void gru__forward_fast_f32(const gru__fwd_args *a)
             S->B = nb;
             S->x = a->x ? (const float *)a->x + b0 * T * I : NULL;
             S->mask = a->mask ? a->mask + b0 * T : NULL;
-            S->xp = J.xp + b0 * T * 3 * H;
+            S->xp = J.xp + b0 * T * J.xs3; /* the parent's row stride (>= nb's) */
             S->y = a->y ? (float *)a->y + b0 * (ret_seq ? T : 1) * H : NULL;
             S->h_out = J.h_out + b0 * H;
             S->scratch = f->scratch + i * subfloats;

@@ -97,6 +97,8 @@ typedef struct gru__fast_job {
     float *h_out;           /* (B, H): the final state is left here */
     float *scratch;         /* gru__fast_scratch_bufs(nth) buffers of stride bhs */
     int64_t bhs;            /* gru__fast_bh_stride(B, H) */
+    int64_t xs3;            /* floats between two samples' rows of xp: gru__xp_row(B, H)
+                               (3H at B = 1) */
     bool reset_after, ret_seq, go_backwards;
     bool alt;               /* odd call of a stream (gru__fwd_args.alt) */
     bool fbig;              /* reset_after FALSE, a large batch split by units: two

@@ -324,7 +324,7 @@ static inline AI void SFX(x_put)(const int ng, const gru__fast_job *J, int64_t g
 static inline AI void SFX(tile_x)(const int mr, const int ng, const gru__fast_job *J,
                                   int64_t r0, int64_t g, const int rev)
 {
-    const int64_t H = J->H, T = J->T, B = J->B;
+    const int64_t T = J->T, B = J->B;
     VEC acc[ACC_MAX];
     SFX(x_prod)(mr, ng, J, J->x + r0 * J->I, J->I, g, rev, acc);
     int64_t b = r0 / T, t = r0 - b * T; /* row r0 + m is x[b, t] */
@@ -334,7 +334,7 @@ static inline AI void SFX(tile_x)(const int mr, const int ng, const gru__fast_jo
             t = 0;
             b++;
         }
-        SFX(x_put)(ng, J, g, acc + m * ng * 3, J->xp + (t * B + b) * 3 * H);
+        SFX(x_put)(ng, J, g, acc + m * ng * 3, J->xp + (t * B + b) * J->xs3);
     }
 }
 
@@ -364,7 +364,7 @@ static inline AI void SFX(prefetch_xs)(const int mr, const int ng, const int nv,
         for (int gi = 0; gi < ng; gi++)
 #pragma GCC unroll 3
             for (int v = 0; v < nv; v++)
-                __builtin_prefetch(S->xs + (b0 + m) * 3 * H + v * H + (g + gi) * VW, 0, 3);
+                __builtin_prefetch(S->xs + (b0 + m) * S->J->xs3 + v * H + (g + gi) * VW, 0, 3);
 }
 
 /* reset_after = TRUE, end of a step for samples [b0, b0 + mr), groups [g, g + ng), from
@@ -380,7 +380,7 @@ static inline AI void SFX(ra_end)(const int mr, const int ng, const SFX(stepv) *
     for (int m = 0; m < mr; m++) {
         const int64_t b = b0 + m;
         const int keep = !J->mask || J->mask[b * T + S->t];
-        const float *xb = S->xs + b * 3 * H;
+        const float *xb = S->xs + b * S->J->xs3;
 #pragma GCC unroll 12
         for (int gi = 0; gi < ng; gi++) {
             const int64_t gg = g + gi, u0 = gg * VW;
@@ -525,7 +525,7 @@ static inline AI void SFX(zr_end)(const int mr, const int ng, const SFX(stepv) *
 #pragma GCC unroll 12
     for (int m = 0; m < mr; m++) {
         const int64_t b = b0 + m;
-        const float *xb = S->xs + b * 3 * H;
+        const float *xb = S->xs + b * S->J->xs3;
 #pragma GCC unroll 12
         for (int gi = 0; gi < ng; gi++) {
             const int64_t gg = g + gi, u0 = gg * VW;
@@ -632,7 +632,7 @@ static inline AI void SFX(h_end)(const SFX(stepv) *S, int64_t b, int64_t u0, int
     VEC hn = SFX(ld)(hb + u0, n);
     if (keep) {
         VEC zz = SFX(ld)(S->z + b * H + u0, n);
-        VEC hh = SFX(vact)(J->act, VADD(SFX(ld)(S->xs + b * 3 * H + 2 * H + u0, n), acc));
+        VEC hh = SFX(vact)(J->act, VADD(SFX(ld)(S->xs + b * J->xs3 + 2 * H + u0, n), acc));
         hn = VADD(VMUL(zz, hn), VMUL(VSUB(VSET1(1.0f), zz), hh));
         SFX(st)(hb + u0, hn, n);
     }
@@ -764,21 +764,21 @@ static int64_t SFX(x_chunk)(const gru__fast_job *J, int nth)
 static void SFX(run_xc)(const gru__fast_job *J, int64_t s0, int64_t ns, float *buf, int64_t g0,
                         int64_t g1)
 {
-    const int64_t B = J->B, T = J->T, I = J->I, H = J->H, Bm = B - B % MR3;
+    const int64_t B = J->B, T = J->T, I = J->I, Bm = B - B % MR3;
     const int back = J->go_backwards;
     for (int64_t g = g0; g < g1; g++)
         for (int64_t s = s0; s < s0 + ns; s++) {
             const int64_t t = back ? T - 1 - s : s;
-            float *d = buf + (s - s0) * B * 3 * H;
+            float *d = buf + (s - s0) * B * J->xs3;
             for (int64_t b = 0; b < Bm; b += MR3)
-                SFX(tile_xt)(MR3, 1, J, J->x + (b * T + t) * I, T * I, d + b * 3 * H, 3 * H, g);
+                SFX(tile_xt)(MR3, 1, J, J->x + (b * T + t) * I, T * I, d + b * J->xs3, J->xs3, g);
         }
     /* step s of sample b reads x[b, t(s)]: consecutive steps are I floats apart, going
      * down with go_backwards */
-    const int64_t lda = back ? -I : I, ds = B * 3 * H, nm = ns - ns % MR3;
+    const int64_t lda = back ? -I : I, ds = B * J->xs3, nm = ns - ns % MR3;
     for (int64_t b = Bm; b < B; b++) {
 #define XROW(s) (J->x + (b * T + (back ? T - 1 - (s) : (s))) * I)
-#define XDST(s) (buf + ((s) - s0) * ds + b * 3 * H)
+#define XDST(s) (buf + ((s) - s0) * ds + b * J->xs3)
         for (int64_t g = g0; g < g1; g++) {
             for (int64_t s = s0; s < s0 + nm; s += MR3)
                 SFX(tile_xt)(MR3, 1, J, XROW(s), lda, XDST(s), ds, g);
@@ -988,7 +988,7 @@ static void SFX(combine)(const SFX(stepv) *S, float *hp, float *const *parts, in
                 for (int i = 0; i < nth; i++)
                     __builtin_prefetch(parts[i] + b * H + k, 0, 3);
                 __builtin_prefetch(S->z + b * H + k, 0, 3);
-                __builtin_prefetch(S->xs + b * 3 * H + 2 * H + k, 0, 3);
+                __builtin_prefetch(S->xs + b * J->xs3 + 2 * H + k, 0, 3);
             }
     }
     for (int64_t b = 0; b < B; b++) {
@@ -1062,12 +1062,12 @@ static inline void SFX(step_begin)(SFX(stepv) *S, int64_t s, int64_t tc, int fx,
 #endif
     (void)fx;
     const gru__fast_job *J = S->J;
-    const int64_t B = J->B, T = J->T, H = J->H;
+    const int64_t B = J->B, T = J->T;
     S->s = s;
     S->t = J->go_backwards ? T - 1 - s : s;
     if (tc && s % tc == 0)
         SFX(run_xc)(J, s, T - s < tc ? T - s : tc, J->xp, g0, g1);
-    S->xs = tc ? J->xp + (s % tc) * B * 3 * H : J->xp + S->t * B * 3 * H;
+    S->xs = tc ? J->xp + (s % tc) * B * J->xs3 : J->xp + S->t * B * J->xs3;
 }
 
 
