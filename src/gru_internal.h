@@ -93,9 +93,9 @@ typedef struct gru__fwd_args {
 
 /* Elements between two samples' rows of xp (T, B, 3H) in the forward workspace: 3H, or
  * 3H + 16 when B > 1 and a float32 row takes a multiple of gru__xp_pad_bytes (4096):
- * rows a multiple of 4 KiB apart share their offset in a page, and the gate math of a
- * multi-row tile (8 samples) read from one cache set and bank; S5 (H = 1024) ran 2-3%
- * faster with the 64 bytes between them (2026-11-26). Tests lower the period. */
+ * rows a multiple of 4 KiB apart all start at the same offset in a page, and the gate
+ * math of a multi-row tile (8 samples at once) read them more slowly: S5 (H = 1024) ran
+ * 1.5-3% faster with 64 bytes more between them (2026-11-26). Tests lower the period. */
 extern int64_t gru__xp_pad_bytes;
 static inline int64_t gru__xp_row(int64_t B, int64_t H)
 {
