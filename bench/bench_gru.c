@@ -22,7 +22,8 @@
  * gradients) on small odd shapes, so that the weight conversion is known to be right.
  *
  * FLOPs of one forward = 2*B*T*3H*(I+H); training counts 3x. "% peak" is against the FMA
- * peak measured in this run (fma_peak_avx512.c) for the same thread count.
+ * peak measured in this run (fma_peak_avx512.c: 512-bit FMAs, or 256-bit ones on CPUs
+ * without AVX-512) for the same thread count.
  * Threads: oneDNN through OpenMP (omp_set_num_threads); libgru through
  * gru_layer_set_num_threads() when the library has it (BENCH_HAVE_SET_THREADS), else it
  * runs single-threaded and the "lg thr" column says 1.
@@ -1339,9 +1340,13 @@ int main(int argc, char **argv)
         } else if (!o.no_peak) {
 #if defined(__x86_64__) || defined(__i386__)
             /* The best of several short samples: a ceiling, robust to other load. */
-            if (__builtin_cpu_supports("avx512f"))
+            /* the widest FMAs the CPU has: the ceiling of libgru's kernel for it */
+            int w512 = __builtin_cpu_supports("avx512f");
+            int w256 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+            if (w512 || w256)
                 for (int k = 0; k < 6; k++) {
-                    double p = bench_fma_peak_avx512(n, 0.08);
+                    double p = w512 ? bench_fma_peak_avx512(n, 0.08)
+                                    : bench_fma_peak_avx2(n, 0.08);
                     if (p > peaks[n]) peaks[n] = p;
                 }
 #endif

@@ -6,6 +6,9 @@
  * (flops = 2 per FMA lane). 0.0 when built without AVX-512 support; the caller must
  * check that the CPU has AVX-512F (__builtin_cpu_supports("avx512f")) before calling. */
 double bench_fma_peak_avx512(int threads, double seconds);
+/* The same with 256-bit FMAs, for CPUs with AVX2 + FMA and no AVX-512F (the caller
+ * checks __builtin_cpu_supports("avx2") and ("fma")); 0.0 on other architectures. */
+double bench_fma_peak_avx2(int threads, double seconds);
 
 #include <time.h>
 
