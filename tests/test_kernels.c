@@ -777,6 +777,13 @@ int main(void)
         test_kernel_cases(isa);
         test_xp_pad(isa);
         test_fx(isa);
+        /* B = 1, reset_after = FALSE: odd steps walk z | r backwards (fast_body.h, run_alt
+         * without the projection) only with a large recurrent kernel (gru__fast_zrv_min):
+         * always here */
+        const int64_t zrv_min = gru__fast_zrv_min;
+        gru__fast_zrv_min = 0;
+        test_kernels_random(isa);
+        gru__fast_zrv_min = zrv_min;
         /* batches split by units between threads, as those of large recurrent kernels
          * are (dispatch.c, gru__fast_units_big; reset_after = FALSE with two barriers a
          * step), with the input projection whole and in chunks of each thread's own

@@ -129,6 +129,13 @@ extern int64_t gru__fast_xchunk_min, gru__fast_xchunk_rows;
  * with reset_after = TRUE, and with FALSE when a thread's part of both kernels takes at
  * least gru__fast_alt_min bytes (512 KiB). Tests lower it. */
 extern int64_t gru__fast_alt_min;
+/* A whole-sequence forward at B = 1 with reset_after = FALSE walks z | r backwards on odd
+ * steps (run_alt without the projection) when a thread's share of the recurrent kernel
+ * takes at least gru__fast_zrv_min bytes (512 KiB): then it overflows a 512 KiB L2 (AVX2
+ * Zen 3), and a walk that starts where the last one ended finds part of it still there.
+ * S2 on one thread 2-3% faster there (2026-11-26, alternating runs); not measured on an
+ * AVX-512 machine. Tests lower it. */
+extern int64_t gru__fast_zrv_min;
 
 /* A forward split by units between nth threads (batches below the split by samples,
  * dispatch.c) runs on one thread instead when B H^2 < nth * gru__fast_units_min (1536):

@@ -953,8 +953,10 @@ static void SFX(run_ra)(const SFX(stepv) *S, int64_t g0, int64_t g1)
  * last), then the gate math (reset_after: the whole step; else z and rh, run_hp follows).
  * The previous call ended on the last lines of U, still in cache where this walk starts;
  * this one ends on the first lines of the kernel, where the next (forward) call starts.
- * raw: (groups, 3 or 2, VW) floats of scratch. */
-static void SFX(run_alt)(const SFX(stepv) *S, int64_t g0, int64_t g1, float *raw)
+ * raw: (groups, 3 or 2, VW) floats of scratch. Without withx (a whole sequence at B = 1
+ * with reset_after = FALSE and a large recurrent kernel, odd steps: the projection was
+ * made before) only the recurrent products and the gate math. */
+static void SFX(run_alt)(const SFX(stepv) *S, int64_t g0, int64_t g1, float *raw, const int withx)
 {
     const int ra = S->J->reset_after;
     for (int64_t ge = g1, gs; ge > g0; ge = gs) {
@@ -968,7 +970,7 @@ static void SFX(run_alt)(const SFX(stepv) *S, int64_t g0, int64_t g1, float *raw
 #undef CALLRAW3
 #undef CALLRAW2
     }
-    for (int64_t ge = g1, gs; ge > g0; ge = gs) {
+    for (int64_t ge = g1, gs; withx && ge > g0; ge = gs) {
         gs = SFX(sp_first)(ge, g0, GRU__SPG3);
 #define CALLXV(k) SFX(tile_x)(1, k, S->J, 0, gs, 1)
         SW4(ge - gs, CALLXV);
@@ -1178,6 +1180,10 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
      * the input kernel small enough to stay in L2. The same choice on every thread. */
     const int fx = FX_TS > 0 && B == 1 && !alt && T >= 3 * FX_TS && J->I <= FX_IMAX &&
                    ubytes >= gru__fast_fx_min && ubytes + xbytes <= gru__fast_fx_max;
+    /* B = 1, reset_after = FALSE, a large recurrent kernel: odd steps walk z | r
+     * backwards (gru__fast_zrv_min). The same choice on every thread. */
+    const int zrv = !J->reset_after && B == 1 && !alt && !fx && !tc && T > 1 &&
+                    ubytes >= gru__fast_zrv_min;
     if (!tc && !alt && !fx) {
         SFX(run_x)(J, g0, g1);
         gru__pool_barrier(J->pool, tid);
@@ -1197,7 +1203,7 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
             S.hcur = sc + (s & 1) * bhs;
             S.hnext = sc + ((s + 1) & 1) * bhs;
             if (alt)
-                SFX(run_alt)(&S, g0, g1, sc + 2 * bhs);
+                SFX(run_alt)(&S, g0, g1, sc + 2 * bhs, 1);
             else
                 SFX(run_ra)(&S, g0, g1);
             gru__pool_barrier(J->pool, tid);
@@ -1232,7 +1238,9 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
             S.z = sc + (nth + 1 + (s & 1)) * bhs;
             S.part = parts[s & 1][tid];
             if (alt)
-                SFX(run_alt)(&S, g0, g1, sc + (3 + 3 * (int64_t)nth) * bhs);
+                SFX(run_alt)(&S, g0, g1, sc + (3 + 3 * (int64_t)nth) * bhs, 1);
+            else if (zrv && (s & 1))
+                SFX(run_alt)(&S, g0, g1, sc + (3 + 3 * (int64_t)nth) * bhs, 0);
             else
                 SFX(run_zr)(&S, g0, g1);
             SFX(run_hp)(&S);
