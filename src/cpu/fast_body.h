@@ -558,11 +558,6 @@ static inline AI void SFX(tile_zr)(const int mr, const int ng, const SFX(stepv) 
     SFX(tile_end)(S, 2, b0, mr, g, ng, a);
 }
 
-/* The gate math of a tile of samples [b0, b0 + mr), groups [g, g + ng), from a (mr, ng, nv
- * vectors): reset_after (nv 3) ra_end, else (nv 2) zr_end, one group of one sample at a
- * time. One copy for every tile shape: inlined into each (unrolled, with the activation
- * switch at every vector) the gate math made run_ra 386 KB and run_zr 270 KB of code; out
- * of line S1-S3 with reset_after = TRUE run 1-2% faster (2026-11-26). */
 /* With the default activations (sigmoid for the gates, tanh for h), tile_end takes its
  * (sample, group) items nb <= 4 at a time (gate_end_d), phase by phase: the sigmoids of
  * all nb, then their tanh, then the new states, so that the items' exp and divide chains
@@ -632,6 +627,12 @@ static inline AI void SFX(gate_end_d)(const int nb, const int nv, const SFX(step
     }
 }
 
+/* The gate math of a tile of samples [b0, b0 + mr), groups [g, g + ng), from a (mr, ng, nv
+ * vectors): reset_after (nv 3) ra_end, else (nv 2) zr_end, one group of one sample at a
+ * time (with the default activations gate_end_d, up to four at a time). One copy for
+ * every tile shape: inlined into each (unrolled, with the activation switch at every
+ * vector) the gate math made run_ra 386 KB and run_zr 270 KB of code; out of line S1-S3
+ * with reset_after = TRUE run 1-2% faster (2026-11-26). */
 static __attribute__((noinline)) void SFX(tile_end)(const SFX(stepv) *S, int nv, int64_t b0,
                                                     int mr, int64_t g, int ng, const float *a)
 {
