@@ -953,7 +953,7 @@ static int apply_key(work *w, int key, const gv *v)
         rc = want_bool(field, v, &c->zero_output_for_mask);
         break;
     case K_TIME_MAJOR: {
-        bool b;
+        bool b = false;
         rc = want_bool(field, v, &b);
         if (!rc && b)
             rc = gru__error(GRU_ERR_ARG, "%s: only false is supported (libgru follows the "
@@ -1186,7 +1186,7 @@ static int r_arg(rparser *p, int depth, gv *args)
             return r_syntax(p, "expected '=' after a `name`");
         p->pos++;
     }
-    gv *v;
+    gv *v = NULL;
     int rc = r_value(p, depth + 1, &v);
     if (rc)
         return rc;

@@ -499,7 +499,7 @@ int gru_model_load_memory(const void *data, size_t size, const char *name, gru_m
         return gru__error(GRU_ERR_NULL, "out: is NULL");
     if (!data && size)
         return gru__error(GRU_ERR_NULL, "data: is NULL");
-    gru_model *m;
+    gru_model *m = NULL;
     int rc = gru__model_new(&m);
     if (rc < 0)
         return rc;

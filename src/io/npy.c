@@ -753,7 +753,7 @@ int gru_npy_write_file(const char *path, gru_dtype dtype, int ndim, const int64_
     head[total - 1] = '\n';
 
     char tmp[4096];
-    int fd, rc;
+    int fd = -1, rc;
     if ((rc = open_temp(path, tmp, sizeof tmp, &fd)) != GRU_OK)
         return rc;
     int err = 0;
