@@ -1730,7 +1730,7 @@ static int json_interpret(const gv *root, int keras_major, gru_config *cfg)
     if (root->kind != GV_OBJ)
         return gru__error(GRU_ERR_FORMAT, "JSON: expected an object ({\"class_name\": \"GRU\", "
                           "\"config\": {...}} or a GRU config), got %s", DESC(root));
-    const gv *config, *wrapper;
+    const gv *config = NULL, *wrapper = NULL;
     int rc = find_gru(root, &config, &wrapper);
     if (rc)
         return rc;

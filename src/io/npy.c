@@ -440,7 +440,7 @@ static int size_mismatch(const char *what, const npy_meta *m, size_t have, bool 
 static int read_mem(const char *what, const uint8_t *b, size_t len, gru_npy_array *out,
                     size_t *consumed)
 {
-    size_t off, hlen;
+    size_t off = 0, hlen = 0;
     npy_meta m;
     int rc;
     if ((rc = parse_preamble(what, b, len, &off, &hlen)) != GRU_OK)
@@ -546,7 +546,7 @@ static int read_file(const char *path, FILE *f, gru_npy_array *out)
     size_t npre = fsize < sizeof pre ? (size_t)fsize : sizeof pre;
     if (!read_exact(f, pre, npre))
         return gru__error(GRU_ERR_IO, "%s: read error in the preamble", path);
-    size_t off, hlen;
+    size_t off = 0, hlen = 0;
     if ((rc = parse_preamble(path, pre, npre, &off, &hlen)) != GRU_OK)
         return rc;
     if ((uint64_t)off + hlen > fsize)
