@@ -61,7 +61,7 @@ static int put_str_list(hid_t loc, const char *name, char names[][GRU_IO_NAME_MA
     for (int i = 0; i < n; i++)
         if (strlen(names[i]) > len)
             len = strlen(names[i]);
-    char *buf = calloc((size_t)n, len);
+    char *buf = calloc(n > 0 ? (size_t)n : 1, len); /* n = 0: an empty list, still a buffer */
     if (!buf)
         return gru__error(GRU_ERR_NOMEM, "out of memory");
     for (int i = 0; i < n; i++)
