@@ -367,41 +367,6 @@ static inline AI void SFX(prefetch_xs)(const int mr, const int ng, const int nv,
                 __builtin_prefetch(S->xs + (b0 + m) * S->J->xs3 + v * H + (g + gi) * VW, 0, 3);
 }
 
-/* reset_after = TRUE, end of a step for samples [b0, b0 + mr), groups [g, g + ng), from
- * acc = h · U of those units (tile_ra, or the raw products of run_alt). */
-static inline AI void SFX(ra_end)(const int mr, const int ng, const SFX(stepv) *S, int64_t b0,
-                                  int64_t g, const VEC *acc)
-{
-    const gru__fast_job *J = S->J;
-    const gru__fast *f = J->f;
-    const int64_t H = J->H, T = J->T;
-    const gru_activation act = J->act, ract = J->ract;
-#pragma GCC unroll 12
-    for (int m = 0; m < mr; m++) {
-        const int64_t b = b0 + m;
-        const int keep = !J->mask || J->mask[b * T + S->t];
-        const float *xb = S->xs + b * S->J->xs3;
-#pragma GCC unroll 12
-        for (int gi = 0; gi < ng; gi++) {
-            const int64_t gg = g + gi, u0 = gg * VW;
-            const int n = H - u0 < VW ? (int)(H - u0) : VW;
-            const float *bh = f->bh + gg * 3 * VW;
-            const VEC *a = acc + (m * ng + gi) * 3;
-            VEC zz = SFX(vact)(ract, VADD(SFX(ld)(xb + u0, n), VADD(a[0], VLOAD(bh))));
-            VEC rr = SFX(vact)(ract, VADD(SFX(ld)(xb + H + u0, n), VADD(a[1], VLOAD(bh + VW))));
-            VEC hh = SFX(vact)(act, VADD(SFX(ld)(xb + 2 * H + u0, n),
-                                         VMUL(rr, VADD(a[2], VLOAD(bh + 2 * VW)))));
-            VEC hold = SFX(ld)(S->hcur + b * H + u0, n);
-            VEC hn = VADD(VMUL(zz, hold), VMUL(VSUB(VSET1(1.0f), zz), hh));
-            if (!keep)
-                hn = hold;
-            SFX(st)(S->hnext + b * H + u0, hn, n);
-            if (J->ret_seq)
-                SFX(put_y)(J, S->s, b, u0, n, hn, keep);
-        }
-    }
-}
-
 /* reset_after = TRUE: acc = h · U of samples [b0, b0 + mr), groups [g, g + ng). This
  * thread's own units of the state first (written by itself), the other threads' units
  * after (their cache lines are still on the way after the barrier); rev: the same sum
@@ -515,30 +480,6 @@ static inline AI void SFX(zr_prod)(const int mr, const int ng, const SFX(stepv) 
     SFX(tile_acc_mx)(mr, ng, 2, H, S->hp + b0 * H, H, P, ks, acc, rev, x);
 }
 
-/* reset_after = FALSE, first half of a step for samples [b0, b0 + mr), groups [g, g + ng),
- * from acc = their h · U[:, 0:2H]: stores z and rh = r ⊙ h. */
-static inline AI void SFX(zr_end)(const int mr, const int ng, const SFX(stepv) *S, int64_t b0,
-                                  int64_t g, const VEC *acc)
-{
-    const int64_t H = S->J->H;
-    const gru_activation ract = S->J->ract;
-#pragma GCC unroll 12
-    for (int m = 0; m < mr; m++) {
-        const int64_t b = b0 + m;
-        const float *xb = S->xs + b * S->J->xs3;
-#pragma GCC unroll 12
-        for (int gi = 0; gi < ng; gi++) {
-            const int64_t gg = g + gi, u0 = gg * VW;
-            const int n = H - u0 < VW ? (int)(H - u0) : VW;
-            const VEC *a = acc + (m * ng + gi) * 2;
-            VEC zz = SFX(vact)(ract, VADD(SFX(ld)(xb + u0, n), a[0]));
-            VEC rr = SFX(vact)(ract, VADD(SFX(ld)(xb + H + u0, n), a[1]));
-            SFX(st)(S->z + b * H + u0, zz, n);
-            SFX(st)(S->rh + b * H + u0, VMUL(rr, SFX(ld)(S->hp + b * H + u0, n)), n);
-        }
-    }
-}
-
 /* reset_after = FALSE, first half: z and r of samples [b0, b0 + mr), groups [g, g + ng);
  * stores z and rh = r ⊙ h; with withx (a constant at every call; B = 1) also ride-along
  * tile q. */
@@ -558,19 +499,25 @@ static inline AI void SFX(tile_zr)(const int mr, const int ng, const SFX(stepv) 
     SFX(tile_end)(S, 2, b0, mr, g, ng, a);
 }
 
-/* With the default activations (sigmoid for the gates, tanh for h), tile_end takes its
- * (sample, group) items nb <= 4 at a time (gate_end_d), phase by phase: the sigmoids of
- * all nb, then their tanh, then the new states, so that the items' exp and divide chains
- * (some 170 cycles from a sum to the new state) run side by side. One item at a time they
- * ran one after another: the next item's code lies beyond what the core looks ahead. The
- * same operations on each lane as ra_end and zr_end. */
+/* The gate math of nb <= GE_MAX (sample, group) items (sample bs[i], group gs[i]; their
+ * products in a, nv vectors each: z | r | h with reset_after (nv 3), else z | r (nv 2)).
+ * nv 3 ends the step: the new state into hnext (and y); nv 2 ends the first half of a
+ * reset_after = FALSE step: z and rh = r ⊙ h into S->z and S->rh.
+ * The items go phase by phase: the gate activations of all nb, then their candidate
+ * activations, then the new states, so that their exp and divide chains (some 170 cycles
+ * from a sum to the new state) run side by side; one item at a time they ran one after
+ * another, the next item's code lying beyond what the core looks ahead. dflt (a constant
+ * at every call): the activations are the defaults, sigmoid and tanh, called directly;
+ * otherwise through vact's switch on the activation. */
 #define GE_MAX 4
-static inline AI void SFX(gate_end_d)(const int nb, const int nv, const SFX(stepv) *S,
-                                      const int64_t *bs, const int64_t *gs, const float *a)
+static inline AI void SFX(gate_end)(const int nb, const int nv, const int dflt,
+                                    const SFX(stepv) *S, const int64_t *bs, const int64_t *gs,
+                                    const float *a)
 {
     const gru__fast_job *J = S->J;
     const gru__fast *f = J->f;
     const int64_t H = J->H, T = J->T;
+    const gru_activation act = J->act, ract = J->ract;
     VEC zz[GE_MAX], rr[GE_MAX];
     int n[GE_MAX];
     int64_t u0[GE_MAX];
@@ -592,10 +539,10 @@ static inline AI void SFX(gate_end_d)(const int nb, const int nv, const SFX(step
     }
 #pragma GCC unroll 4
     for (int i = 0; i < nb; i++)
-        zz[i] = SFX(vsigmoid)(zz[i]);
+        zz[i] = dflt ? SFX(vsigmoid)(zz[i]) : SFX(vact)(ract, zz[i]);
 #pragma GCC unroll 4
     for (int i = 0; i < nb; i++)
-        rr[i] = SFX(vsigmoid)(rr[i]);
+        rr[i] = dflt ? SFX(vsigmoid)(rr[i]) : SFX(vact)(ract, rr[i]);
     if (nv == 2) {
 #pragma GCC unroll 4
         for (int i = 0; i < nb; i++) {
@@ -609,9 +556,9 @@ static inline AI void SFX(gate_end_d)(const int nb, const int nv, const SFX(step
 #pragma GCC unroll 4
     for (int i = 0; i < nb; i++) {
         const float *bh = f->bh + gs[i] * 3 * VW;
-        hh[i] = SFX(vtanh)(VADD(SFX(ld)(xb[i] + 2 * H + u0[i], n[i]),
-                                VMUL(rr[i], VADD(VLOAD(a + i * nv * VW + 2 * VW),
-                                                 VLOAD(bh + 2 * VW)))));
+        const VEC c = VADD(SFX(ld)(xb[i] + 2 * H + u0[i], n[i]),
+                           VMUL(rr[i], VADD(VLOAD(a + i * nv * VW + 2 * VW), VLOAD(bh + 2 * VW))));
+        hh[i] = dflt ? SFX(vtanh)(c) : SFX(vact)(act, c);
     }
 #pragma GCC unroll 4
     for (int i = 0; i < nb; i++) {
@@ -628,48 +575,41 @@ static inline AI void SFX(gate_end_d)(const int nb, const int nv, const SFX(step
 }
 
 /* The gate math of a tile of samples [b0, b0 + mr), groups [g, g + ng), from a (mr, ng, nv
- * vectors): reset_after (nv 3) ra_end, else (nv 2) zr_end, one group of one sample at a
- * time (with the default activations gate_end_d, up to four at a time). One copy for
- * every tile shape: inlined into each (unrolled, with the activation switch at every
- * vector) the gate math made run_ra 386 KB and run_zr 270 KB of code; out of line S1-S3
- * with reset_after = TRUE run 1-2% faster (2026-11-26). */
+ * vectors), through gate_end: with the default activations GE_MAX items at a time, with
+ * others one at a time (vact's switch, inlined at every vector of GE_MAX items, would
+ * multiply the code for little). One copy for every tile shape: inlined into each
+ * (unrolled, with the activation switch at every vector) the gate math made run_ra 386 KB
+ * and run_zr 270 KB of code; out of line S1-S3 with reset_after = TRUE run 1-2% faster
+ * (2026-11-26). */
 static __attribute__((noinline)) void SFX(tile_end)(const SFX(stepv) *S, int nv, int64_t b0,
                                                     int mr, int64_t g, int ng, const float *a)
 {
-    if (S->J->ract == GRU_ACT_SIGMOID && (nv == 2 || S->J->act == GRU_ACT_TANH)) {
-        const int ni = mr * ng;
-        for (int i0 = 0; i0 < ni; i0 += GE_MAX) {
-            const int nb = ni - i0 < GE_MAX ? ni - i0 : GE_MAX;
-            int64_t bs[GE_MAX], gs[GE_MAX];
-            for (int i = 0; i < nb; i++) {
-                bs[i] = b0 + (i0 + i) / ng;
-                gs[i] = g + (i0 + i) % ng;
-            }
-            const float *ai = a + i0 * nv * VW;
-#define GE(k) (nv == 3 ? SFX(gate_end_d)(k, 3, S, bs, gs, ai) : SFX(gate_end_d)(k, 2, S, bs, gs, ai))
-            switch (nb) {
-            case 1: GE(1); break;
-            case 2: GE(2); break;
-            case 3: GE(3); break;
-            default: GE(4); break;
-            }
+    const int dflt = S->J->ract == GRU_ACT_SIGMOID && (nv == 2 || S->J->act == GRU_ACT_TANH);
+    const int ni = mr * ng, step = dflt ? GE_MAX : 1;
+    for (int i0 = 0; i0 < ni; i0 += step) {
+        const int nb = ni - i0 < step ? ni - i0 : step;
+        int64_t bs[GE_MAX], gs[GE_MAX];
+        for (int i = 0; i < nb; i++) {
+            bs[i] = b0 + (i0 + i) / ng;
+            gs[i] = g + (i0 + i) % ng;
+        }
+        const float *ai = a + i0 * nv * VW;
+#define GE(k) (nv == 3 ? SFX(gate_end)(k, 3, 1, S, bs, gs, ai) : SFX(gate_end)(k, 2, 1, S, bs, gs, ai))
+        if (!dflt) {
+            if (nv == 3)
+                SFX(gate_end)(1, 3, 0, S, bs, gs, ai);
+            else
+                SFX(gate_end)(1, 2, 0, S, bs, gs, ai);
+            continue;
+        }
+        switch (nb) {
+        case 1: GE(1); break;
+        case 2: GE(2); break;
+        case 3: GE(3); break;
+        default: GE(4); break;
+        }
 #undef GE
-        }
-        return;
     }
-    for (int m = 0; m < mr; m++)
-        for (int gi = 0; gi < ng; gi++) {
-            const float *am = a + (m * ng + gi) * nv * VW;
-            VEC acc[3];
-            acc[0] = VLOAD(am);
-            acc[1] = VLOAD(am + VW);
-            if (nv == 3) {
-                acc[2] = VLOAD(am + 2 * VW);
-                SFX(ra_end)(1, 1, S, b0 + m, g + gi, acc);
-            } else {
-                SFX(zr_end)(1, 1, S, b0 + m, g + gi, acc);
-            }
-        }
 }
 
 /* B = 1: the recurrent products of groups [g, g + ng) walked backwards, stored to raw
