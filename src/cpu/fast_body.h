@@ -594,19 +594,16 @@ static __attribute__((noinline)) void SFX(tile_end)(const SFX(stepv) *S, int nv,
             gs[i] = g + (i0 + i) % ng;
         }
         const float *ai = a + i0 * nv * VW;
-#define GE(k) (nv == 3 ? SFX(gate_end)(k, 3, 1, S, bs, gs, ai) : SFX(gate_end)(k, 2, 1, S, bs, gs, ai))
+#define GE(k, d) (nv == 3 ? SFX(gate_end)(k, 3, d, S, bs, gs, ai) : SFX(gate_end)(k, 2, d, S, bs, gs, ai))
         if (!dflt) {
-            if (nv == 3)
-                SFX(gate_end)(1, 3, 0, S, bs, gs, ai);
-            else
-                SFX(gate_end)(1, 2, 0, S, bs, gs, ai);
+            GE(1, 0);
             continue;
         }
         switch (nb) {
-        case 1: GE(1); break;
-        case 2: GE(2); break;
-        case 3: GE(3); break;
-        default: GE(4); break;
+        case 1: GE(1, 1); break;
+        case 2: GE(2, 1); break;
+        case 3: GE(3, 1); break;
+        default: GE(4, 1); break;
         }
 #undef GE
     }
