@@ -9,10 +9,10 @@
 #    libdnnl-dev (oneDNN), python3-torch (PyTorch), cmake, ninja-build, and the Python
 #    venv of scripts/setup-venv.sh (onnxruntime, tensorflow-cpu, tf-keras, numpy)
 #    -- or uses BENCH_PYTHON=/path/to/python when set;
-# 2. builds libgru and bench_gru in build-bench/ (Release);
+# 2. builds libgru, bench_gru and bench_floor in build-bench/ (Release);
 # 3. runs bench_gru (libgru vs oneDNN, interleaved, same process), then bench_others.py
 #    (ONNX Runtime, tf_keras, PyTorch), and prints the combined table with the machine
-#    and the date. Results land in build-bench/results/ (bench.csv, combined.csv, log).
+#    and the date; last bench_floor (the B = 1 floor of this machine, a few seconds). Results land in build-bench/results/ (bench.csv, combined.csv, log).
 # --quick: S1-S3 only, short timing (a smoke run, about a minute).
 # The environment's OPENBLAS_CORETYPE is left as it is (nothing here uses BLAS directly).
 set -euo pipefail
@@ -100,7 +100,7 @@ mkdir -p "$out"
 log "building in $build"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGRU_BUILD_TESTS=OFF \
     >"$out/cmake.log" 2>&1 || { tail -n 30 "$out/cmake.log" >&2; exit 1; }
-ninja -C "$build" -j"$(nproc)" bench_gru >"$out/build.log" 2>&1 ||
+ninja -C "$build" -j"$(nproc)" bench_gru bench_floor >"$out/build.log" 2>&1 ||
     { tail -n 30 "$out/build.log" >&2; exit 1; }
 
 # ---- 3. run ---------------------------------------------------------------------------
@@ -120,6 +120,9 @@ ninja -C "$build" -j"$(nproc)" bench_gru >"$out/build.log" 2>&1 ||
             --shapes "$shapes" --variants "$variants" --modes "$modes" \
             --threads "$threads" --time "$time_s" --out "$out/combined.csv" "${markdown[@]}"
     fi
+    echo
+    echo "## The B = 1 floor on one core (bench_floor)"
+    "$build/bench/bench_floor"
     echo
     echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 } 2>&1 | tee "$out/log.txt"
