@@ -135,8 +135,8 @@ int main(int argc, char **argv)
                        : gru_tensor_1d(GRU_FLOAT32, 3 * H, bias);
     gru_tensor tx = gru_tensor_3d(GRU_FLOAT32, B, T, I, x);
     gru_tensor ty = gru_tensor_3d(GRU_FLOAT32, B, T, H, y);
-    if (gru_layer_set_weights(layer, &tk, &trk, &tb) != GRU_OK ||
-        gru_layer_set_num_threads(layer, nth) != GRU_OK ||
+    if (gru_layer_set_num_threads(layer, nth) != GRU_OK ||
+        gru_layer_set_weights(layer, &tk, &trk, &tb) != GRU_OK ||
         gru_layer_reserve(layer, B, T) != GRU_OK) {
         fprintf(stderr, "bench_tune: %s\n", gru_errmsg());
         return 1;
