@@ -3,16 +3,17 @@
  *
  * At B = 1 each step multiplies the state by the whole recurrent kernel (H x 3H floats),
  * which does not fit in L1 for H >= 128: the step streams it from L2. This program
- * measures, with libgru's packed layout but none of its code:
+ * measures, with libgru's packed layout and vector macros but none of its kernels:
  *   - the core's clock (from the FMA peak: 2 FMAs x 16 lanes x 2 flops a cycle with
  *     AVX-512, x 8 lanes with AVX2);
- *   - the read rate of buffers held in L1 and in L2 (GB/s and bytes per cycle);
+ *   - the read rate of buffers of 32, 192 and 768 KiB (GB/s and bytes per cycle; L1, L2,
+ *     or L3 where 768 KiB exceeds L2);
  *   - a bare matrix-vector "step" for H = 128 and 256 over rows of 12 vectors (the
  *     superpanels of fast.h: 4 groups x 3 vectors), each step depending on the one
- *     before, walked forwards
- *     every step, or every other step in blocks of 32 rows from the last block (the
- *     walk libgru's reset_after = TRUE kernel uses at B = 1);
- * and prints the per-step floor: recurrent kernel bytes / L2 read rate.
+ *     before, walked forwards every step, or every other step in blocks of 32 rows
+ *     from the last block (the walk libgru's reset_after = TRUE kernel uses at B = 1);
+ * and prints the per-step floor: recurrent kernel bytes / the read rate of a buffer of
+ * that size.
  * Each is measured twice: on 4 KiB pages and on 2 MiB transparent huge pages (madvise).
  * L2 is indexed by physical address: on 4 KiB pages at random physical addresses a
  * buffer of most of L2 overfills some of its sets, and reads slower (and differently
