@@ -12,7 +12,8 @@
 # 2. builds libgru, bench_gru and bench_floor in build-bench/ (Release);
 # 3. runs bench_gru (libgru vs oneDNN, interleaved, same process), then bench_others.py
 #    (ONNX Runtime, tf_keras, PyTorch), and prints the combined table with the machine
-#    and the date; last bench_floor (the B = 1 floor of this machine, a few seconds). Results land in build-bench/results/ (bench.csv, combined.csv, log).
+#    and the date; last bench_floor (the B = 1 floor of this machine, a few seconds).
+#    Results land in build-bench/results/ (bench.csv, combined.csv, log).
 # --quick: S1-S3 only, short timing (a smoke run, about a minute).
 # The environment's OPENBLAS_CORETYPE is left as it is (nothing here uses BLAS directly).
 set -euo pipefail
