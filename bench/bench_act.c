@@ -11,6 +11,7 @@
  * Default pairs: tanh:sigmoid, tanh:hard_sigmoid (the Keras 2 default), the Keras 3
  * hard_sigmoid, relu:sigmoid, gelu:sigmoid, swish:hard_sigmoid, softsign:sigmoid. */
 #define _POSIX_C_SOURCE 200809L
+#include "fma_peak.h"
 #include "gru.h"
 #include "gru_train.h"
 
@@ -29,18 +30,7 @@ static const shape shapes[] = {
     {"S4", 64, 50, 512, 512}, {"S5", 128, 25, 1024, 1024},
 };
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
+static double now_s(void) { return bench_clock_s(CLOCK_MONOTONIC); }
 
 static int in_list(const char *list, const char *item)
 {
@@ -142,7 +132,7 @@ static double time_pair(const shape *s, int ra, int train, int threads, double b
         if (reps >= 3 && now_s() - start > budget)
             break;
     }
-    qsort(t, (size_t)reps, sizeof t[0], cmp_double);
+    qsort(t, (size_t)reps, sizeof t[0], bench_cmp_double);
     result = 1e3 * t[reps / 2];
 out:
     gru_layer_destroy(layer);

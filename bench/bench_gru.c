@@ -284,12 +284,7 @@ static int parse_args(int argc, char **argv, options *o)
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------ */
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
+static double now_s(void) { return bench_clock_s(CLOCK_MONOTONIC); }
 
 static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
 static double urand(void) /* splitmix64 -> [0, 1) */
@@ -316,15 +311,10 @@ static void *xalloc(size_t bytes)
     return p;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 static double median(double *v, int n)
 {
     if (n <= 0) return NAN;
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    qsort(v, (size_t)n, sizeof *v, bench_cmp_double);
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
@@ -397,7 +387,7 @@ static double cross_core_rtt_ns(void)
         if (late)
             return NAN;
     }
-    qsort(t, 5, sizeof t[0], cmp_double);
+    qsort(t, 5, sizeof t[0], bench_cmp_double);
     return t[2];
 }
 

@@ -21,6 +21,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "cpu/fast.h"
+#include "fma_peak.h"
 #include "gru.h"
 
 #include <stdint.h>
@@ -29,18 +30,7 @@
 #include <string.h>
 #include <time.h>
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
+static double now_s(void) { return bench_clock_s(CLOCK_MONOTONIC); }
 
 static const struct {
     const char *name;
@@ -161,12 +151,12 @@ int main(int argc, char **argv)
         const double *ta = t + (size_t)a * reps;
         for (int r = 0; r < reps; r++)
             v[r] = ta[r];
-        qsort(v, reps, sizeof *v, cmp_double);
+        qsort(v, reps, sizeof *v, bench_cmp_double);
         printf("%-32s ms min %9.3f q1 %9.3f median %9.3f", arms[a], 1e3 * v[0],
                1e3 * v[reps / 4], 1e3 * v[reps / 2]);
         for (int r = 0; r < reps; r++)
             v[r] = ta[r] / t[r];
-        qsort(v, reps, sizeof *v, cmp_double);
+        qsort(v, reps, sizeof *v, bench_cmp_double);
         printf(" | / first arm: q1 %.3f median %.3f q3 %.3f\n", v[reps / 4], v[reps / 2],
                v[3 * reps / 4]);
     }

@@ -20,4 +20,11 @@ static inline double bench_clock_s(clockid_t id)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* qsort comparison of doubles, ascending (for medians and quartiles of timings). */
+static inline int bench_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 #endif /* BENCH_FMA_PEAK_H */
