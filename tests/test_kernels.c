@@ -644,6 +644,61 @@ static void test_weights_refresh(void)
     free(w[0]); free(w[1]); free(w[2]);
 }
 
+/* Batches split by units with chunks of groups handed out as threads ask (J->dyn,
+ * fast_body.h; batches of nth full register tiles, 8 rows at most): what a chunk
+ * computes must not depend on which thread took it, so 2, 3 and 4 threads give the bits
+ * of one thread, call after call, with the projection whole and in chunks, both
+ * variants. */
+static void test_dyn_bits(int isa)
+{
+    const int64_t units_big = gru__fast_units_big, xchunk_min = gru__fast_xchunk_min;
+    gru__fast_units_big = 0;
+    gru__isa_force(isa);
+    for (int v = 0; v < 8; v++) {
+        const int64_t B = 33 + 4 * (v & 1), T = 5, I = 19, H = 37 + 8 * (v >> 2);
+        kcase c = {B, T, I, H, v & 1, true, true, (v >> 1) & 1, true, true, GRU_ACT_TANH,
+                   GRU_ACT_SIGMOID, 1.0};
+        gru__fast_xchunk_min = (v >> 1) & 1 ? 0 : xchunk_min;
+        tu_rng r = {77 + (uint64_t)v};
+        float *w[3];
+        gru_layer *layer = make_layer(&c, &r, w);
+        CHECK(layer != NULL);
+        float *x = rand_buf(&r, B * T * I, 1.0), *h0 = rand_buf(&r, B * H, 0.5);
+        float *y1 = calloc((size_t)(B * T * H), 4), *y = calloc((size_t)(B * T * H), 4);
+        float *s1 = calloc((size_t)(B * H), 4), *st = calloc((size_t)(B * H), 4);
+        uint8_t m[37 * 5];
+        for (int i = 0; i < B * T; i++)
+            m[i] = (uint8_t)(i % 6 != 4);
+        gru_tensor tx = gru_tensor_3d(GRU_FLOAT32, B, T, I, x);
+        gru_tensor tm = gru_tensor_2d(GRU_UINT8, B, T, m);
+        gru_tensor th0 = gru_tensor_2d(GRU_FLOAT32, B, H, h0);
+        gru_tensor ty1 = gru_tensor_3d(GRU_FLOAT32, B, T, H, y1);
+        gru_tensor ty = gru_tensor_3d(GRU_FLOAT32, B, T, H, y);
+        gru_tensor ts1 = gru_tensor_2d(GRU_FLOAT32, B, H, s1);
+        gru_tensor ts = gru_tensor_2d(GRU_FLOAT32, B, H, st);
+        CHECK_OK(gru_layer_set_num_threads(layer, 1));
+        CHECK_OK(gru_forward(layer, &tx, &tm, &th0, &ty1, &ts1));
+        for (int nth = 2; nth <= 4; nth++) {
+            CHECK_OK(gru_layer_set_num_threads(layer, nth));
+            for (int rep = 0; rep < 4; rep++) {
+                memset(y, 0xff, (size_t)(B * T * H) * 4);
+                memset(st, 0xff, (size_t)(B * H) * 4);
+                CHECK_OK(gru_forward(layer, &tx, &tm, &th0, &ty, &ts));
+                CHECK_MSG(memcmp(y, y1, (size_t)(B * T * H) * 4) == 0 &&
+                              memcmp(st, s1, (size_t)(B * H) * 4) == 0,
+                          "%s dyn nth=%d v=%d rep=%d: not the bits of one thread",
+                          gru__isa_name(isa), nth, v, rep);
+            }
+        }
+        gru_layer_destroy(layer);
+        free(w[0]); free(w[1]); free(w[2]);
+        free(x); free(h0); free(y1); free(y); free(s1); free(st);
+    }
+    gru__isa_force(-1);
+    gru__fast_units_big = units_big;
+    gru__fast_xchunk_min = xchunk_min;
+}
+
 /* After gru_layer_reserve() / gru_stream_begin(), forward and step allocate nothing
  * (glibc's heap statistics stay the same), with 1 and 2 threads, both variants. */
 static void test_no_alloc(void)
@@ -792,6 +847,7 @@ int main(void)
         gru__fast_units_big = 0;
         test_kernel_cases(isa);
         gru__fast_units_big = units_big;
+        test_dyn_bits(isa);
         for (int nth = 1; nth <= 2; nth++) {
             test_stream(isa, nth, false, false, 3, 10, 21);
             test_stream(isa, nth, true, true, 3, 10, 21);

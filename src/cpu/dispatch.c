@@ -59,6 +59,7 @@ int64_t gru__fast_alt_min = (int64_t)512 << 10;
 int64_t gru__fast_zrv_min = (int64_t)512 << 10;
 int64_t gru__fast_units_min = 1536;
 int64_t gru__fast_units_big = (int64_t)12 << 20;
+int64_t gru__fast_units_mid = (int64_t)512 << 10;
 int64_t gru__fast_fx_min = (int64_t)256 << 10, gru__fast_fx_max = (int64_t)1 << 20;
 
 /* ---- instruction sets ------------------------------------------------------------- */
@@ -425,9 +426,11 @@ void gru__forward_fast_f32(const gru__fwd_args *a)
      * its share, within the scratch made for nth threads at batch B */
     const int64_t subB = (B + nth - 1) / nth, subbhs = gru__fast_bh_stride(subB, H);
     const int64_t subfloats = gru__fast_scratch_bufs(1) * subbhs;
-    const bool big_u =
-        (double)3 * (double)H * (double)H * sizeof(float) >= (double)gru__fast_units_big;
+    const double ubytes = (double)3 * (double)H * (double)H * sizeof(float);
     const bool full_tiles = B >= (int64_t)nth * isa_rows(f->isa); /* per thread */
+    const bool big_u = ubytes >= (double)gru__fast_units_big ||
+                       (ubytes >= (double)gru__fast_units_mid &&
+                        (L->cfg.reset_after || B >= 8 * (int64_t)nth));
     if (nth > 1 && L->pool && !big_u && full_tiles &&
         (size_t)(nth * subfloats) * sizeof(float) <= f->scratch_bytes) {
         batch_split bs;
@@ -458,8 +461,15 @@ void gru__forward_fast_f32(const gru__fwd_args *a)
          * each (gru__fast_units_min) */
         if ((double)B * (double)H * (double)H < (double)nth * (double)gru__fast_units_min)
             J.pool = NULL;
-        /* reset_after = FALSE at a batch the samples split would have taken */
-        J.fbig = !J.reset_after && J.pool && full_tiles;
+        /* a batch the samples split would have taken: chunks of groups handed out as
+         * the threads ask (a host that runs one core slower then costs less), with
+         * reset_after = FALSE two barriers a step */
+        _Alignas(64) atomic_llong dctr[3 * GRU__DYN_PAD];
+        for (int i = 0; i < 3 * GRU__DYN_PAD; i++)
+            atomic_init(&dctr[i], 0);
+        J.dctr = dctr;
+        J.dyn = J.pool && full_tiles;
+        J.fbig = !J.reset_after && J.dyn;
         /* initial state: hb[0] (reset_after) or every thread's private copy */
         const size_t hbytes = (size_t)(B * H) * sizeof(float);
         const int copies = L->cfg.reset_after ? 1 : nth;

@@ -12,6 +12,7 @@
 #define GRU_CPU_FAST_H
 
 #include "gru_internal.h"
+#include <stdatomic.h>
 
 /* Instruction sets, weakest first. GRU__ISA_REF means the reference kernels. */
 enum { GRU__ISA_REF = 0, GRU__ISA_GENERIC = 1, GRU__ISA_AVX2 = 2, GRU__ISA_AVX512 = 3 };
@@ -101,10 +102,15 @@ typedef struct gru__fast_job {
                                (3H at B = 1) */
     bool reset_after, ret_seq, go_backwards;
     bool alt;               /* odd call of a stream (gru__fwd_args.alt) */
-    bool fbig;              /* reset_after FALSE, a large batch split by units: two
-                               barriers a step, one shared state (fast_body.h, run_hf) */
+    bool dyn;               /* a batch of nth full register tiles or more split by
+                               units: each phase of a step hands out its groups in chunks
+                               to whichever thread asks next (fast_body.h, dyn_take) */
+    bool fbig;              /* dyn with reset_after FALSE: two barriers a step, one
+                               shared state (fast_body.h, run_hf) */
     gru_activation act, ract;
+    atomic_llong *dctr;     /* dyn: three chunk counters, GRU__DYN_PAD apart */
 } gru__fast_job;
+#define GRU__DYN_PAD 16 /* counters a cache line apart */
 
 /* Per-ISA entry points (ctx is a gru__fast_job; the caller has put the initial state in
  * the scratch, see gru__fast_prepare in dispatch.c). */
@@ -155,6 +161,16 @@ extern int64_t gru__fast_units_min;
  * level. Split by units, S3 and S4 (H = 256, 512) were level (2026-11-26). Tests lower
  * it. */
 extern int64_t gru__fast_units_big;
+/* The same split by units (with chunks handed out as threads ask, J->dyn) also where the
+ * recurrent kernel takes at least gru__fast_units_mid bytes (512 KiB, H >= 210: more than
+ * one core's L2 on the AVX2 Zen 3, so that split by samples each thread streamed all of
+ * it from L3 every step), with reset_after = TRUE at any such batch, with FALSE from 8
+ * nth samples. Measured 2026-11-27 on that Zen 3, two threads, in-process alternating
+ * runs (median ratios units / samples): B = 32 H = 256 (S3) 0.86-0.89, B = 64 H = 512
+ * (S4) FALSE 0.91-0.98, TRUE 0.92, B = 32 H = 384 0.82, B = 256 H = 256 0.90-0.91, B = 8
+ * and 12 TRUE 0.75-0.96; FALSE below 16 samples 0.98-1.17 (hence the bound), B = 128
+ * H = 512 1.01-1.05 / 1.0. Not measured on an AVX-512 machine. Tests lower it. */
+extern int64_t gru__fast_units_mid;
 /* B = 1: the input projection rides along the recurrent tiles (fast_body.h, step_fx)
  * when a thread's share of the recurrent kernel takes at least gru__fast_fx_min bytes
  * (256 KiB) and, with its share of the input kernel, at most gru__fast_fx_max (1 MiB,

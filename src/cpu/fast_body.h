@@ -22,9 +22,11 @@
  *
  * Work split between nth threads: the ng unit groups are divided into nth contiguous
  * ranges; thread tid owns groups [g0, g1). Its packed weights are only ever read by it,
- * so that each core keeps its share of the recurrent kernel in its own L2. (Batches of
- * at least nth register tiles are split by samples instead, in dispatch.c: each thread
- * runs this worker with nth = 1 on its own samples.)
+ * so that each core keeps its share of the recurrent kernel in its own L2. Batches of
+ * at least nth register tiles are split by samples instead, in dispatch.c (each thread
+ * runs this worker with nth = 1 on its own samples), or, with a recurrent kernel larger
+ * than one core's L2, by units with the groups of each phase handed out in chunks to
+ * whichever thread asks next (J->dyn, run_dyn).
  *
  * Input projection: all timesteps at once before the steps (run_x), or, when that xp
  * would not stay in cache, a few steps at a time just before they are used (x_chunk,
@@ -772,8 +774,10 @@ static void SFX(run_x)(const gru__fast_job *J, int64_t g0, int64_t g1)
  * (measured best on S4 and S5, 1 and 2 threads). A job on one thread (also each thread's
  * share of a batch split by samples, dispatch.c) projects every group; threads that split
  * a job by units project their own groups, the only columns of xp their steps read, so
- * that the next chunk can overwrite them without a barrier. Not at a small batch with
- * reset_after = FALSE, where every thread reads every group's h column (combine). */
+ * that the next chunk can overwrite them without a barrier (J->dyn: chunks of groups in
+ * a phase of their own, each step's last barrier keeps the next chunk from overwriting
+ * what a step still reads). Not at a small batch with reset_after = FALSE, where every
+ * thread reads every group's h column (combine). */
 static int64_t SFX(x_chunk)(const gru__fast_job *J, int nth)
 {
     const int64_t B = J->B, T = J->T, row = 3 * J->H * (int64_t)sizeof(float);
@@ -1072,6 +1076,80 @@ static void SFX(step_fx)(SFX(stepv) *S, int64_t s, int64_t g0, int64_t g1)
 }
 #endif
 
+/* J->dyn: the groups of a phase (the work between two barriers) go in chunks of DYN_G
+ * (= GRU__SPG1M: whole superpanels of the multi-row h tiles) to whichever thread asks
+ * next. Phase ph takes its chunks from counter ph % 3; thread 0 clears the counter of
+ * phase ph + 1 during phase ph, when every thread has passed the barrier after phase
+ * ph - 2, its last user (the barrier after phase ph publishes the store). What a chunk
+ * computes does not depend on the thread that takes it. */
+#define DYN_G GRU__SPG1M
+static inline void SFX(dyn_phase)(const gru__fast_job *J, int tid, int64_t ph)
+{
+    if (tid == 0)
+        atomic_store_explicit(&J->dctr[((ph + 1) % 3) * GRU__DYN_PAD], 0, memory_order_relaxed);
+}
+static inline int SFX(dyn_take)(const gru__fast_job *J, int64_t ph, int64_t *ga, int64_t *gb)
+{
+    const int64_t ng = J->f->ng;
+    const int64_t c = atomic_fetch_add_explicit(&J->dctr[(ph % 3) * GRU__DYN_PAD], 1,
+                                                memory_order_relaxed);
+    if (c >= (ng + DYN_G - 1) / DYN_G)
+        return 0;
+    *ga = c * DYN_G;
+    *gb = *ga + DYN_G < ng ? *ga + DYN_G : ng;
+    return 1;
+}
+
+/* J->dyn: the whole forward of one of the threads. Every phase: chunks of groups until
+ * none are left, then a barrier. Phases: the input projection (whole, or a chunk of steps
+ * at a time: its own phase, since a step reads columns another thread may have
+ * projected), then per step reset_after = TRUE the step (h · U from k = 0: the order of
+ * one thread), FALSE z | r and rh, then the h columns over the whole of rh with the new
+ * state in place. Returns the final state. */
+static float *SFX(run_dyn)(const gru__fast_job *J, int tid, int nth, int64_t tc)
+{
+    const int64_t B = J->B, T = J->T, H = J->H, bhs = J->bhs;
+    float *sc = J->scratch;
+    int64_t ph = 0, ga, gb;
+#define DYN_RUN(CALL)                                                                          \
+    do {                                                                                       \
+        SFX(dyn_phase)(J, tid, ph);                                                            \
+        while (SFX(dyn_take)(J, ph, &ga, &gb))                                                 \
+            CALL;                                                                              \
+        ph++;                                                                                  \
+        gru__pool_barrier(J->pool, tid);                                                       \
+    } while (0)
+    SFX(stepv) S;
+    memset(&S, 0, sizeof S);
+    S.J = J;
+    S.k0 = 0;
+    S.k1 = H;
+    if (!tc)
+        DYN_RUN(SFX(run_x)(J, ga, gb));
+    if (!J->reset_after) {
+        S.hp = S.hw = sc;
+        S.rh = sc + nth * bhs;
+        S.z = sc + (nth + 1) * bhs;
+    }
+    for (int64_t s = 0; s < T; s++) {
+        S.s = s;
+        S.t = J->go_backwards ? T - 1 - s : s;
+        if (tc && s % tc == 0)
+            DYN_RUN(SFX(run_xc)(J, s, T - s < tc ? T - s : tc, J->xp, ga, gb));
+        S.xs = tc ? J->xp + (s % tc) * B * J->xs3 : J->xp + S.t * B * J->xs3;
+        if (J->reset_after) {
+            S.hcur = sc + (s & 1) * bhs;
+            S.hnext = sc + ((s + 1) & 1) * bhs;
+            DYN_RUN(SFX(run_ra)(&S, ga, gb));
+        } else {
+            DYN_RUN(SFX(run_zr)(&S, ga, gb));
+            DYN_RUN(SFX(run_hf)(&S, ga, gb));
+        }
+    }
+#undef DYN_RUN
+    return J->reset_after ? sc + (T & 1) * bhs : sc;
+}
+
 /* The start of step s: its timestep, the chunk of the input projection it begins (tc
  * steps a chunk, 0: none), and where its projection lies; with fx, step_fx. */
 static inline void SFX(step_begin)(SFX(stepv) *S, int64_t s, int64_t tc, int fx, int64_t g0,
@@ -1122,6 +1200,11 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
      * backwards (gru__fast_zrv_min). The same choice on every thread. */
     const int zrv = !J->reset_after && B == 1 && !alt && !fx && !tc && T > 1 &&
                     ubytes >= gru__fast_zrv_min;
+    float *hfinal;
+    if (J->dyn) {
+        hfinal = SFX(run_dyn)(J, tid, nth, tc);
+        goto done;
+    }
     if (!tc && !alt && !fx) {
         SFX(run_x)(J, g0, g1);
         gru__pool_barrier(J->pool, tid);
@@ -1132,7 +1215,6 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
     S.J = J;
     float xT[FX_TS > 0 ? FX_IMAX * FX_TS : 1] __attribute__((aligned(64)));
     S.xT = xT;
-    float *hfinal;
     S.k0 = g0 * VW < H ? g0 * VW : H;
     S.k1 = g1 * VW < H ? g1 * VW : H;
     if (J->reset_after) {
@@ -1147,21 +1229,6 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
             gru__pool_barrier(J->pool, tid);
         }
         hfinal = sc + (T & 1) * bhs;
-    } else if (J->fbig) {
-        /* split by units at a large batch (dispatch.c): z | r of this thread's groups,
-         * a barrier, their h columns over the whole of rh and the new state in place
-         * (one copy, shared), a barrier */
-        S.hp = S.hw = sc;
-        S.rh = sc + nth * bhs;
-        S.z = sc + (nth + 1) * bhs;
-        for (int64_t s = 0; s < T; s++) {
-            SFX(step_begin)(&S, s, tc, 0, g0, g1);
-            SFX(run_zr)(&S, g0, g1);
-            gru__pool_barrier(J->pool, tid);
-            SFX(run_hf)(&S, g0, g1);
-            gru__pool_barrier(J->pool, tid);
-        }
-        hfinal = sc;
     } else {
         float *hp = sc + tid * bhs;
         S.hp = hp;
@@ -1187,6 +1254,7 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
         }
         hfinal = sc; /* thread 0's copy */
     }
+done:
     if (tid != 0)
         return;
     memcpy(J->h_out, hfinal, (size_t)(B * H) * sizeof(float));
