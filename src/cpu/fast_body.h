@@ -277,6 +277,9 @@ typedef struct SFX(stepv) {
      * thread's stack; results to xdst (FX_TS, 3H) */
     float *xdst, *xT;
     int64_t xg0, xnv, xv0, xv1;
+    /* the outputs of a step are copied from the state after it (ycopy), not stored by
+     * each tile */
+    int ydef;
 } SFX(stepv);
 
 /* Output of step s for sample b, units [u0, u0 + n): the new state when kept, else the
@@ -571,7 +574,7 @@ static inline AI void SFX(gate_end)(const int nb, const int nv, const int dflt,
         if (!keep)
             hn = hold;
         SFX(st)(S->hnext + o, hn, n[i]);
-        if (J->ret_seq)
+        if (J->ret_seq && !S->ydef)
             SFX(put_y)(J, S->s, b, u0[i], n[i], hn, keep);
     }
 }
@@ -1031,6 +1034,31 @@ static void SFX(combine)(const SFX(stepv) *S, float *hp, float *const *parts, in
     }
 }
 
+/* reset_after = TRUE at B > 1: the outputs of step s (input timestep t) for samples
+ * [b0, b1) from hn, the (B, H) state after it: each sample's row as put_y writes it,
+ * whole rows at a time. A batch's rows of y lie T H floats apart (100 KiB at S3-S5: the
+ * same 4 KiB offset, the same L1 sets); stored by every tile, a vector of 4 rows at a
+ * time amid its loads, they cost S3 on one thread 2.5-3% and on two 1.5-2.5% more than
+ * this copy; S4 level (2026-11-27, the AVX2 Zen 3, alternating runs; with the input
+ * projection left out, S3 6% and S4 3%). reset_after = FALSE does not use it: its
+ * outputs are stored a row at a time already (combine), or by the multi-row tiles of a
+ * split by units (hf_end), where the copy measured level; on one thread it was 2% slower
+ * at S3. */
+static void SFX(ycopy)(const gru__fast_job *J, int64_t s, int64_t t, const float *hn,
+                       int64_t b0, int64_t b1)
+{
+    const int64_t T = J->T, H = J->H;
+    for (int64_t b = b0; b < b1; b++) {
+        float *y = J->y + (b * T + s) * H;
+        if (!J->mask || J->mask[b * T + t])
+            memcpy(y, hn + b * H, (size_t)H * sizeof(float));
+        else if (s > 0)
+            memcpy(y, y - H, (size_t)H * sizeof(float));
+        else
+            memset(y, 0, (size_t)H * sizeof(float));
+    }
+}
+
 /* ---- the whole forward on one thread of nth ----------------------------------------- */
 
 #if FX_TS > 0
@@ -1124,6 +1152,7 @@ static float *SFX(run_dyn)(const gru__fast_job *J, int tid, int nth, int64_t tc)
     S.J = J;
     S.k0 = 0;
     S.k1 = H;
+    S.ydef = J->ret_seq && J->reset_after;
     if (!tc)
         DYN_RUN(SFX(run_x)(J, ga, gb));
     if (!J->reset_after) {
@@ -1145,6 +1174,10 @@ static float *SFX(run_dyn)(const gru__fast_job *J, int tid, int nth, int64_t tc)
             DYN_RUN(SFX(run_zr)(&S, ga, gb));
             DYN_RUN(SFX(run_hf)(&S, ga, gb));
         }
+        /* this thread's share of the outputs, while the others begin the next step: it
+         * reads S.hnext, which the step after next writes, after a barrier */
+        if (S.ydef)
+            SFX(ycopy)(J, s, S.t, S.hnext, B * tid / nth, B * (tid + 1) / nth);
     }
 #undef DYN_RUN
     return J->reset_after ? sc + (T & 1) * bhs : sc;
@@ -1217,6 +1250,9 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
     S.xT = xT;
     S.k0 = g0 * VW < H ? g0 * VW : H;
     S.k1 = g1 * VW < H ? g1 * VW : H;
+    /* reset_after = TRUE, batches on one thread (also each thread's share of a split by
+     * samples) */
+    S.ydef = J->ret_seq && J->reset_after && B > 1 && nth == 1;
     if (J->reset_after) {
         for (int64_t s = 0; s < T; s++) {
             SFX(step_begin)(&S, s, tc, fx, g0, g1);
@@ -1226,6 +1262,8 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
                 SFX(run_alt)(&S, g0, g1, sc + 2 * bhs, 1);
             else
                 SFX(run_ra)(&S, g0, g1);
+            if (S.ydef)
+                SFX(ycopy)(J, s, S.t, S.hnext, 0, B);
             gru__pool_barrier(J->pool, tid);
         }
         hfinal = sc + (T & 1) * bhs;
