@@ -430,7 +430,8 @@ void gru__forward_fast_f32(const gru__fwd_args *a)
     const bool full_tiles = B >= (int64_t)nth * isa_rows(f->isa); /* per thread */
     const bool big_u = ubytes >= (double)gru__fast_units_big ||
                        (ubytes >= (double)gru__fast_units_mid &&
-                        (L->cfg.reset_after || B >= 8 * (int64_t)nth));
+                        (L->cfg.reset_after ||
+                         (B >= 8 * (int64_t)nth && ubytes < 4 * (double)gru__fast_units_mid)));
     if (nth > 1 && L->pool && !big_u && full_tiles &&
         (size_t)(nth * subfloats) * sizeof(float) <= f->scratch_bytes) {
         batch_split bs;

@@ -164,12 +164,13 @@ extern int64_t gru__fast_units_big;
 /* The same split by units (with chunks handed out as threads ask, J->dyn) also where the
  * recurrent kernel takes at least gru__fast_units_mid bytes (512 KiB, H >= 210: more than
  * one core's L2 on the AVX2 Zen 3, so that split by samples each thread streamed all of
- * it from L3 every step), with reset_after = TRUE at any such batch, with FALSE from 8
- * nth samples. Measured 2026-11-27 on that Zen 3, two threads, in-process alternating
- * runs (median ratios units / samples): B = 32 H = 256 (S3) 0.86-0.89, B = 64 H = 512
- * (S4) FALSE 0.91-0.98, TRUE 0.92, B = 32 H = 384 0.82, B = 256 H = 256 0.90-0.91, B = 8
- * and 12 TRUE 0.75-0.96; FALSE below 16 samples 0.98-1.17 (hence the bound), B = 128
- * H = 512 1.01-1.05 / 1.0. Not measured on an AVX-512 machine. Tests lower it. */
+ * it from L3 every step): with reset_after = TRUE at any such batch, with FALSE from 8
+ * nth samples and below 4 gru__fast_units_mid (H < 418). Measured 2026-11-27 on that
+ * Zen 3, two threads, in-process alternating runs (median ratios units / samples):
+ * B = 32 H = 256 (S3) 0.86-0.89, B = 256 H = 256 0.90-0.91, B = 32 H = 384 FALSE 0.82,
+ * B = 8 and 12 TRUE 0.75-0.96, B = 64 H = 512 (S4) TRUE 0.92; FALSE below 16 samples
+ * 0.98-1.17, and at H = 512 from 0.91 to 1.06 from one quarter hour to the next (S4, and
+ * B = 128; hence the bounds). Not measured on an AVX-512 machine. Tests lower it. */
 extern int64_t gru__fast_units_mid;
 /* B = 1: the input projection rides along the recurrent tiles (fast_body.h, step_fx)
  * when a thread's share of the recurrent kernel takes at least gru__fast_fx_min bytes
