@@ -168,8 +168,8 @@ extern int64_t gru__fast_units_big;
  * nth samples and below 4 gru__fast_units_mid (H < 418). Measured 2026-11-27 on that
  * Zen 3, two threads, in-process alternating runs (median ratios units / samples):
  * B = 32 H = 256 (S3) 0.86-0.89, B = 256 H = 256 0.90-0.91, B = 32 H = 384 FALSE 0.82,
- * B = 8 and 12 TRUE 0.75-0.96, B = 64 H = 512 (S4) TRUE 0.92; FALSE below 16 samples
- * 0.98-1.17, and at H = 512 from 0.91 to 1.06 from one quarter hour to the next (S4, and
+ * B = 8 and 12 TRUE 0.74-0.96, B = 64 H = 512 (S4) TRUE 0.92; FALSE below 16 samples
+ * 0.97-1.17, and at H = 512 from 0.91 to 1.06 from one quarter hour to the next (S4, and
  * B = 128; hence the bounds). Not measured on an AVX-512 machine. Tests lower it. */
 extern int64_t gru__fast_units_mid;
 /* B = 1: the input projection rides along the recurrent tiles (fast_body.h, step_fx)

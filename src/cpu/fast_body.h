@@ -1038,7 +1038,7 @@ static void SFX(combine)(const SFX(stepv) *S, float *hp, float *const *parts, in
  * [b0, b1) from hn, the (B, H) state after it: each sample's row as put_y writes it,
  * whole rows at a time. A batch's rows of y lie T H floats apart (100 KiB at S3-S5: the
  * same 4 KiB offset, the same L1 sets); stored by every tile, a vector of 4 rows at a
- * time amid its loads, they cost S3 on one thread 2.5-3% and on two 1.5-2.5% more than
+ * time amid its loads, they cost S3 on one thread 2.4-3.3% and on two 1.6-2.7% more than
  * this copy; S4 level (2026-11-27, the AVX2 Zen 3, alternating runs; with the input
  * projection left out, S3 6% and S4 3%). reset_after = FALSE does not use it: its
  * outputs are stored a row at a time already (combine), or by the multi-row tiles of a
