@@ -379,10 +379,11 @@ gru__fwd_fn gru__select_forward(const gru_layer *layer, int64_t B, int64_t T)
 static int isa_rows(int isa) { return isa == GRU__ISA_AVX512 ? 8 : 4; }
 
 /* Two ways to share a forward between nth threads:
- * - by units (small batches, and large ones with a recurrent kernel of at least
- *   gru__fast_units_big bytes): every thread owns a range of unit groups and its part of
- *   the packed weights, one barrier per step (fast_body.h; two with reset_after = FALSE
- *   at a large batch, fbig);
+ * - by units (small batches: every thread owns a range of unit groups and its part of
+ *   the packed weights, one barrier per step; large ones with a recurrent kernel of at
+ *   least gru__fast_units_mid or gru__fast_units_big bytes: the groups of each phase
+ *   handed out in chunks, J->dyn, two barriers a step with reset_after = FALSE;
+ *   fast_body.h);
  * - by samples (B >= nth full register tiles): every thread runs the one-thread kernel
  *   on its own samples [B * tid / nth, B * (tid + 1) / nth); the steps need no barrier and
  *   no state crosses cores; each thread reads all of the weights (from L2 or the shared
@@ -466,11 +467,10 @@ void gru__forward_fast_f32(const gru__fwd_args *a)
          * the threads ask (a host that runs one core slower then costs less), with
          * reset_after = FALSE two barriers a step */
         _Alignas(64) atomic_llong dctr[3 * GRU__DYN_PAD];
-        for (int i = 0; i < 3 * GRU__DYN_PAD; i++)
-            atomic_init(&dctr[i], 0);
+        for (int i = 0; i < 3; i++)
+            atomic_init(&dctr[i * GRU__DYN_PAD], 0);
         J.dctr = dctr;
         J.dyn = J.pool && full_tiles;
-        J.fbig = !J.reset_after && J.dyn;
         /* initial state: hb[0] (reset_after) or every thread's private copy */
         const size_t hbytes = (size_t)(B * H) * sizeof(float);
         const int copies = L->cfg.reset_after ? 1 : nth;

@@ -104,9 +104,9 @@ typedef struct gru__fast_job {
     bool alt;               /* odd call of a stream (gru__fwd_args.alt) */
     bool dyn;               /* a batch of nth full register tiles or more split by
                                units: each phase of a step hands out its groups in chunks
-                               to whichever thread asks next (fast_body.h, dyn_take) */
-    bool fbig;              /* dyn with reset_after FALSE: two barriers a step, one
-                               shared state (fast_body.h, run_hf) */
+                               to whichever thread asks next (fast_body.h, dyn_take);
+                               with reset_after FALSE two barriers a step, one shared
+                               state (run_hf) */
     gru_activation act, ract;
     atomic_llong *dctr;     /* dyn: three chunk counters, GRU__DYN_PAD apart */
 } gru__fast_job;
@@ -157,7 +157,7 @@ extern int64_t gru__fast_units_min;
  * then streams half of it from L3 each step, for the whole batch, instead of all of it
  * for half the batch. reset_after = TRUE: S5 (H = 1024) on 2 threads ran 4-5% faster,
  * B = 32 and 64 with H = 1024 2-4%, H = 1280 1%; H = 512, 768, 896 level. FALSE (two
- * barriers a step, J->fbig): S5 3-5% faster, B = 17-64 with H = 1024 4-11%, H = 1280
+ * barriers a step, J->dyn): S5 3-5% faster, B = 17-64 with H = 1024 4-11%, H = 1280
  * level. Split by units, S3 and S4 (H = 256, 512) were level (2026-11-26). Tests lower
  * it. */
 extern int64_t gru__fast_units_big;

@@ -267,7 +267,8 @@ typedef struct SFX(stepv) {
     float *hnext;           /* (B, H) state after the step (reset_after) */
     float *z, *rh, *part;   /* reset_after FALSE: z[s & 1], rh, P[s & 1][tid] */
     const float *hp;        /* reset_after FALSE: this thread's copy of the state */
-    float *hw;              /* J->fbig: the one state all threads share, written in place */
+    float *hw;              /* J->dyn, reset_after FALSE: the one state all threads share,
+                               written in place */
     int64_t k0, k1;         /* this thread's units [k0, k1): its rows of U[:, 2H:3H]
                                (reset_after FALSE), the part of h it wrote (TRUE) */
     /* B = 1 with the input projection ridden along (step_fx): this step's share of the
@@ -673,7 +674,7 @@ static inline AI void SFX(h_end)(const SFX(stepv) *S, int64_t b, int64_t u0, int
         SFX(put_y)(J, S->s, b, u0, n, hn, keep);
 }
 
-/* reset_after = FALSE at a large batch split by units (J->fbig, run_hf): from a (mr, ng
+/* reset_after = FALSE at a large batch split by units (J->dyn, run_hf): from a (mr, ng
  * vectors) = rh · U[:, 2H:3H] of samples [b0, b0 + mr), groups [g, g + ng), the new state
  * h = z ⊙ h + (1 - z) ⊙ act(xh + a), in place, and the output. Out of line like tile_end. */
 static __attribute__((noinline)) void SFX(hf_end)(const SFX(stepv) *S, int64_t b0, int mr,
@@ -784,7 +785,7 @@ static void SFX(run_x)(const gru__fast_job *J, int64_t g0, int64_t g1)
 static int64_t SFX(x_chunk)(const gru__fast_job *J, int nth)
 {
     const int64_t B = J->B, T = J->T, row = 3 * J->H * (int64_t)sizeof(float);
-    const bool own_cols = nth == 1 || J->reset_after || J->fbig;
+    const bool own_cols = nth == 1 || J->reset_after || J->dyn;
     if (!own_cols || T < 2 || B * T * row <= gru__fast_xchunk_min)
         return 0;
     int64_t tc = (gru__fast_xchunk_rows + B - 1) / B, tmax = ((int64_t)8 << 20) / (B * row);
@@ -956,7 +957,7 @@ static void SFX(run_zr)(const SFX(stepv) *S, int64_t g0, int64_t g1)
 }
 
 /* reset_after = FALSE, the h columns of U[:, 2H:3H] for groups [g0, g1), every sample:
- * with whole (a constant at each call) tile_hf over the whole of rh (J->fbig), else
+ * with whole (a constant at each call) tile_hf over the whole of rh (J->dyn), else
  * tile_hp, the partial products of this thread's rows. */
 static inline AI void SFX(run_h)(const SFX(stepv) *S, int64_t g0, int64_t g1, const int whole)
 {
@@ -998,7 +999,8 @@ static inline AI void SFX(run_h)(const SFX(stepv) *S, int64_t g0, int64_t g1, co
 /* Partial products of this thread's rows of U[:, 2H:3H], for every group. */
 static void SFX(run_hp)(const SFX(stepv) *S) { SFX(run_h)(S, 0, S->J->f->ng, 0); }
 
-/* J->fbig: the second half of the step for this thread's groups [g0, g1), every sample. */
+/* J->dyn, reset_after = FALSE: the second half of the step for groups [g0, g1), every
+ * sample. */
 static void SFX(run_hf)(const SFX(stepv) *S, int64_t g0, int64_t g1) { SFX(run_h)(S, g0, g1, 1); }
 
 /* reset_after = FALSE, end of a step: h = z ⊙ h + (1 - z) ⊙ act(xh + sum of partials),
