@@ -41,6 +41,11 @@ static inline __m256 gru_scale2_avx2(__m256 p, __m256 n)
 #define VSEL_LT(a, b, x, y) _mm256_blendv_ps((y), (x), _mm256_cmp_ps((a), (b), _CMP_LT_OQ))
 #define VROUND(x) _mm256_round_ps((x), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
 #define VSCALE2(p, n) gru_scale2_avx2((p), (n))
+/* 2^n as a float from k = n + 1.5 * 2^23 (a float whose low mantissa bits are n, as
+ * vmath_body.h's vexp_red makes it), n in [-126, 128] (128 gives +inf) */
+#define VPOW2K(k)                                                                          \
+    _mm256_castsi256_ps(_mm256_add_epi32(_mm256_slli_epi32(_mm256_castps_si256(k), 23),    \
+                                         _mm256_set1_epi32(127 << 23)))
 #define VABS(x) _mm256_andnot_ps(_mm256_set1_ps(-0.0f), (x))
 #define VCOPYSIGN(m, s) _mm256_or_ps(VABS(m), _mm256_and_ps(_mm256_set1_ps(-0.0f), (s)))
 
