@@ -41,9 +41,9 @@
  *   U[:, 2H:3H] with its own part of rh, for all H columns, into P[s & 1][tid]; barrier;
  *   then every thread sums the partials and updates its private copy of the whole state.
  * Scratch buffers (stride bhs floats each, (B, H) C order):
- *   reset_after:  hb[0], hb[1], raw (3 buffers, run_alt)
+ *   reset_after:  hb[0], hb[1], raw (3 buffers, run_alt and gate_pass)
  *   otherwise:    hp[0..nth-1], rh, z[0], z[1], P[0][0..nth-1], P[1][0..nth-1],
- *                 raw (2 buffers, run_alt)
+ *                 raw (2 buffers, run_alt and gate_pass_zr)
  * (gru__fast_scratch_bufs(nth) = 5 + 3 nth buffers in all.)
  */
 
@@ -281,6 +281,9 @@ typedef struct SFX(stepv) {
     /* the outputs of a step are copied from the state after it (ycopy), not stored by
      * each tile */
     int ydef;
+    /* reset_after = TRUE at B > 1: the tiles store their products here, (B, 3H) as xs,
+     * and gate_pass does the gate math of the step afterwards */
+    float *raw;
 } SFX(stepv);
 
 /* Output of step s for sample b, units [u0, u0 + n): the new state when kept, else the
@@ -452,6 +455,19 @@ static __attribute__((noinline)) void SFX(fx_alone)(const SFX(stepv) *S, int64_t
     SFX(fx_end)(S, v, &x);
 }
 
+/* A tile's products into S->raw for gate_pass / gate_pass_zr: sample b's group g at
+ * raw + (b groups + g) nv VW, as tile_end gets them. */
+static inline AI void SFX(park)(const int mr, const int ng, const int nv, const SFX(stepv) *S,
+                                int64_t b0, int64_t g, const VEC *acc)
+{
+    const int64_t rs = S->J->f->ng * nv * VW;
+#pragma GCC unroll 12
+    for (int m = 0; m < mr; m++)
+#pragma GCC unroll 12
+        for (int i = 0; i < ng * nv; i++)
+            VSTORE(S->raw + (b0 + m) * rs + (g * nv + i) * VW, acc[m * ng * nv + i]);
+}
+
 /* reset_after = TRUE: the whole step of samples [b0, b0 + mr), groups [g, g + ng); with
  * withx (a constant at every call; B = 1) also ride-along tile q. */
 static inline AI void SFX(tile_ra)(const int mr, const int ng, const SFX(stepv) *S, int64_t b0,
@@ -466,8 +482,93 @@ static inline AI void SFX(tile_ra)(const int mr, const int ng, const SFX(stepv) 
     SFX(ra_prod)(mr, ng, S, b0, g, rev, acc, withx ? &x : NULL);
     if (withx)
         SFX(fx_end)(S, q, &x);
+    if (!withx && S->raw) {
+        SFX(park)(mr, ng, 3, S, b0, g, acc);
+        return;
+    }
     SFX(spill)(mr * ng * 3, acc, a);
     SFX(tile_end)(S, 3, b0, mr, g, ng, a);
+}
+
+/* reset_after = TRUE at B > 1: the gate math of the step for groups [g0, g1) of every
+ * sample, from the products the tiles stored in S->raw ((B, groups, 3 vectors), as tile_end
+ * gets them), the same operations as gate_end, so the same bits. A sample at a time,
+ * GATE_PASS_G groups per phase: z and r of them all, then the candidates and the new
+ * states; the core overlaps the exp and divide chains of those independent vectors. At
+ * the end of each tile instead (tile_end, four items at a time) S3 and S4 with I = 8 ran
+ * 3-5% slower with sigmoid and tanh (2026-11-27, the AVX2 Zen 3, in-process alternating
+ * runs; an earlier "level" had been timed with hard_sigmoid). */
+#define GATE_PASS_G 8
+static __attribute__((noinline)) void SFX(gate_pass)(const SFX(stepv) *S, int64_t g0,
+                                                     int64_t g1)
+{
+    const gru__fast_job *J = S->J;
+    const gru__fast *f = J->f;
+    const int64_t B = J->B, H = J->H, T = J->T, rs = f->ng * 3 * VW;
+    const int dflt = J->ract == GRU_ACT_SIGMOID && J->act == GRU_ACT_TANH;
+    for (int64_t b = 0; b < B; b++) {
+        float *rw = S->raw + b * rs;
+        const float *xb = S->xs + b * J->xs3;
+        const int keep = !J->mask || J->mask[b * T + S->t];
+        for (int64_t ga = g0; ga < g1; ga += GATE_PASS_G) {
+            const int64_t gb = ga + GATE_PASS_G < g1 ? ga + GATE_PASS_G : g1;
+            for (int64_t g = ga; g < gb; g++) {
+                const int64_t u0 = g * VW;
+                const int n = H - u0 < VW ? (int)(H - u0) : VW;
+                const float *bh = f->bh + g * 3 * VW;
+                float *a = rw + g * 3 * VW;
+                const VEC az = VADD(SFX(ld)(xb + u0, n), VADD(VLOAD(a), VLOAD(bh)));
+                const VEC ar = VADD(SFX(ld)(xb + H + u0, n), VADD(VLOAD(a + VW), VLOAD(bh + VW)));
+                VSTORE(a, dflt ? SFX(vsigmoid)(az) : SFX(vact)(J->ract, az));
+                VSTORE(a + VW, dflt ? SFX(vsigmoid)(ar) : SFX(vact)(J->ract, ar));
+            }
+            for (int64_t g = ga; g < gb; g++) {
+                const int64_t u0 = g * VW, o = b * H + u0;
+                const int n = H - u0 < VW ? (int)(H - u0) : VW;
+                const float *bh = f->bh + g * 3 * VW;
+                const float *a = rw + g * 3 * VW;
+                const VEC zz = VLOAD(a);
+                const VEC c = VADD(SFX(ld)(xb + 2 * H + u0, n),
+                                   VMUL(VLOAD(a + VW), VADD(VLOAD(a + 2 * VW), VLOAD(bh + 2 * VW))));
+                const VEC hh = dflt ? SFX(vtanh)(c) : SFX(vact)(J->act, c);
+                const VEC hold = SFX(ld)(S->hcur + o, n);
+                VEC hn = VADD(VMUL(zz, hold), VMUL(VSUB(VSET1(1.0f), zz), hh));
+                if (!keep)
+                    hn = hold;
+                SFX(st)(S->hnext + o, hn, n);
+                if (J->ret_seq && !S->ydef)
+                    SFX(put_y)(J, S->s, b, u0, n, hn, keep);
+            }
+        }
+    }
+}
+
+/* reset_after = FALSE at B > 1: gate_pass for the first half of a step, z and rh = r ⊙ h
+ * of groups [g0, g1) of every sample from S->raw ((B, groups, 2 vectors)), as gate_end's
+ * nv = 2 (the same bits). S3 and S4 on one thread 1-3% faster than at the end of each tile
+ * (2026-11-27). */
+static __attribute__((noinline)) void SFX(gate_pass_zr)(const SFX(stepv) *S, int64_t g0,
+                                                        int64_t g1)
+{
+    const gru__fast_job *J = S->J;
+    const gru__fast *f = J->f;
+    const int64_t B = J->B, H = J->H, rs = f->ng * 2 * VW;
+    const int dflt = J->ract == GRU_ACT_SIGMOID;
+    for (int64_t b = 0; b < B; b++) {
+        const float *rw = S->raw + b * rs;
+        const float *xb = S->xs + b * J->xs3;
+        for (int64_t g = g0; g < g1; g++) {
+            const int64_t u0 = g * VW, o = b * H + u0;
+            const int n = H - u0 < VW ? (int)(H - u0) : VW;
+            const float *a = rw + g * 2 * VW;
+            const VEC az = VADD(SFX(ld)(xb + u0, n), VLOAD(a));
+            const VEC ar = VADD(SFX(ld)(xb + H + u0, n), VLOAD(a + VW));
+            const VEC zz = dflt ? SFX(vsigmoid)(az) : SFX(vact)(J->ract, az);
+            const VEC rr = dflt ? SFX(vsigmoid)(ar) : SFX(vact)(J->ract, ar);
+            SFX(st)(S->z + o, zz, n);
+            SFX(st)(S->rh + o, VMUL(rr, SFX(ld)(S->hp + o, n)), n);
+        }
+    }
 }
 
 /* reset_after = FALSE: acc = h · U[:, 0:2H] (z | r) of samples [b0, b0 + mr), groups
@@ -501,6 +602,10 @@ static inline AI void SFX(tile_zr)(const int mr, const int ng, const SFX(stepv) 
     SFX(zr_prod)(mr, ng, S, b0, g, 0, acc, withx ? &x : NULL);
     if (withx)
         SFX(fx_end)(S, q, &x);
+    if (!withx && S->raw) {
+        SFX(park)(mr, ng, 2, S, b0, g, acc);
+        return;
+    }
     SFX(spill)(mr * ng * 2, acc, a);
     SFX(tile_end)(S, 2, b0, mr, g, ng, a);
 }
@@ -1255,6 +1360,16 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
     /* reset_after = TRUE, batches on one thread (also each thread's share of a split by
      * samples) */
     S.ydef = J->ret_seq && J->reset_after && B > 1 && nth == 1;
+    /* B > 1 on one thread (a job of its own, or a thread's samples of a split by
+     * samples): the gate math of a step in one pass after its tiles (gate_pass; with
+     * reset_after = FALSE that of z and r, gate_pass_zr), the products parked in the
+     * scratch's raw buffers (3 or 2 bhs floats: B groups 3 or 2 VW floats unless H % VW
+     * leaves too little slack, where tile_end serves). At B = 1 and where threads split
+     * the units, tile_end: there the steps are bound by their latency, to which the pass
+     * adds its own (B = 4 on two threads 2-4% slower). */
+    S.raw = nth == 1 && B > 1 && B * ngt * VW <= bhs
+                ? sc + (J->reset_after ? 2 : 3 + 3 * (int64_t)nth) * bhs
+                : NULL;
     if (J->reset_after) {
         for (int64_t s = 0; s < T; s++) {
             SFX(step_begin)(&S, s, tc, fx, g0, g1);
@@ -1264,6 +1379,8 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
                 SFX(run_alt)(&S, g0, g1, sc + 2 * bhs, 1);
             else
                 SFX(run_ra)(&S, g0, g1);
+            if (S.raw)
+                SFX(gate_pass)(&S, g0, g1);
             if (S.ydef)
                 SFX(ycopy)(J, s, S.t, S.hnext, 0, B);
             gru__pool_barrier(J->pool, tid);
@@ -1288,6 +1405,8 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
                 SFX(run_alt)(&S, g0, g1, sc + (3 + 3 * (int64_t)nth) * bhs, 0);
             else
                 SFX(run_zr)(&S, g0, g1);
+            if (S.raw)
+                SFX(gate_pass_zr)(&S, g0, g1);
             SFX(run_hp)(&S);
             gru__pool_barrier(J->pool, tid);
             SFX(combine)(&S, hp, parts[s & 1], np, g0, g1);
