@@ -281,8 +281,8 @@ typedef struct SFX(stepv) {
     /* the outputs of a step are copied from the state after it (ycopy), not stored by
      * each tile */
     int ydef;
-    /* reset_after = TRUE at B > 1: the tiles store their products here, (B, 3H) as xs,
-     * and gate_pass does the gate math of the step afterwards */
+    /* one thread: the tiles park their products here (park) and gate_pass /
+     * gate_pass_zr do the gate math of the step afterwards; NULL: tile_end */
     float *raw;
 } SFX(stepv);
 
@@ -490,14 +490,14 @@ static inline AI void SFX(tile_ra)(const int mr, const int ng, const SFX(stepv) 
     SFX(tile_end)(S, 3, b0, mr, g, ng, a);
 }
 
-/* reset_after = TRUE at B > 1: the gate math of the step for groups [g0, g1) of every
- * sample, from the products the tiles stored in S->raw ((B, groups, 3 vectors), as tile_end
+/* The gate math of a reset_after = TRUE step for groups [g0, g1) of every sample (one
+ * thread), from the products the tiles stored in S->raw ((B, groups, 3 vectors), as tile_end
  * gets them), the same operations as gate_end, so the same bits. A sample at a time,
  * GATE_PASS_G groups per phase: z and r of them all, then the candidates and the new
  * states; the core overlaps the exp and divide chains of those independent vectors. At
  * the end of each tile instead (tile_end, four items at a time) S3 and S4 with I = 8 ran
- * 3-5% slower with sigmoid and tanh (2026-11-27, the AVX2 Zen 3, in-process alternating
- * runs; an earlier "level" had been timed with hard_sigmoid). */
+ * 3-5% slower with sigmoid and tanh, S2 2% (2026-11-27, the AVX2 Zen 3, in-process
+ * alternating runs; an earlier "level" had been timed with hard_sigmoid). */
 #define GATE_PASS_G 8
 static __attribute__((noinline)) void SFX(gate_pass)(const SFX(stepv) *S, int64_t g0,
                                                      int64_t g1)
@@ -543,7 +543,7 @@ static __attribute__((noinline)) void SFX(gate_pass)(const SFX(stepv) *S, int64_
     }
 }
 
-/* reset_after = FALSE at B > 1: gate_pass for the first half of a step, z and rh = r ⊙ h
+/* reset_after = FALSE: gate_pass for the first half of a step, z and rh = r ⊙ h
  * of groups [g0, g1) of every sample from S->raw ((B, groups, 2 vectors)), as gate_end's
  * nv = 2 (the same bits). S3 and S4 on one thread 1-3% faster than at the end of each tile
  * (2026-11-27). */
@@ -1360,14 +1360,16 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
     /* reset_after = TRUE, batches on one thread (also each thread's share of a split by
      * samples) */
     S.ydef = J->ret_seq && J->reset_after && B > 1 && nth == 1;
-    /* B > 1 on one thread (a job of its own, or a thread's samples of a split by
-     * samples): the gate math of a step in one pass after its tiles (gate_pass; with
+    /* On one thread (a job of its own, or a thread's samples of a split by samples):
+     * the gate math of a step in one pass after its tiles (gate_pass; with
      * reset_after = FALSE that of z and r, gate_pass_zr), the products parked in the
      * scratch's raw buffers (3 or 2 bhs floats: B groups 3 or 2 VW floats unless H % VW
-     * leaves too little slack, where tile_end serves). At B = 1 and where threads split
-     * the units, tile_end: there the steps are bound by their latency, to which the pass
-     * adds its own (B = 4 on two threads 2-4% slower). */
-    S.raw = nth == 1 && B > 1 && B * ngt * VW <= bhs
+     * leaves too little slack, where tile_end serves). Not for the steps that walk
+     * backwards through run_alt, nor with the ride-along projection (whose tiles end
+     * themselves). Where threads split the units, tile_end: their steps meet at a
+     * barrier, bound by its latency, to which the pass adds its own (B = 4 on two
+     * threads 2-4% slower). */
+    S.raw = nth == 1 && !fx && B * ngt * VW <= bhs
                 ? sc + (J->reset_after ? 2 : 3 + 3 * (int64_t)nth) * bhs
                 : NULL;
     if (J->reset_after) {
@@ -1377,10 +1379,11 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
             S.hnext = sc + ((s + 1) & 1) * bhs;
             if (alt)
                 SFX(run_alt)(&S, g0, g1, sc + 2 * bhs, 1);
-            else
+            else {
                 SFX(run_ra)(&S, g0, g1);
-            if (S.raw)
-                SFX(gate_pass)(&S, g0, g1);
+                if (S.raw)
+                    SFX(gate_pass)(&S, g0, g1);
+            }
             if (S.ydef)
                 SFX(ycopy)(J, s, S.t, S.hnext, 0, B);
             gru__pool_barrier(J->pool, tid);
@@ -1403,10 +1406,11 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
                 SFX(run_alt)(&S, g0, g1, sc + (3 + 3 * (int64_t)nth) * bhs, 1);
             else if (zrv && (s & 1))
                 SFX(run_alt)(&S, g0, g1, sc + (3 + 3 * (int64_t)nth) * bhs, 0);
-            else
+            else {
                 SFX(run_zr)(&S, g0, g1);
-            if (S.raw)
-                SFX(gate_pass_zr)(&S, g0, g1);
+                if (S.raw)
+                    SFX(gate_pass_zr)(&S, g0, g1);
+            }
             SFX(run_hp)(&S);
             gru__pool_barrier(J->pool, tid);
             SFX(combine)(&S, hp, parts[s & 1], np, g0, g1);
