@@ -26,6 +26,7 @@
 #include "fma_peak.h"
 #include "gru.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -139,13 +140,31 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_tune: %s\n", gru_errmsg());
         return 1;
     }
-    for (int a = 0; a < na; a++) { /* warm-up, every arm once */
+    /* warm-up, every arm once; each arm's outputs against the first's (an arm that
+     * changes the order of a sum may change the last bits, one that changes only the
+     * order of the work should not) */
+    float *y0 = malloc(sizeof(float) * B * T * H);
+    for (int a = 0; a < na; a++) {
         set_arm(arms[a]);
-        if (gru_forward(layer, &tx, NULL, NULL, &ty, NULL) != GRU_OK) {
-            fprintf(stderr, "bench_tune: %s\n", gru_errmsg());
+        if (!y0 || gru_forward(layer, &tx, NULL, NULL, &ty, NULL) != GRU_OK) {
+            fprintf(stderr, "bench_tune: %s\n", y0 ? gru_errmsg() : "out of memory");
             return 1;
         }
+        if (a == 0) {
+            memcpy(y0, y, sizeof(float) * B * T * H);
+            continue;
+        }
+        double md = 0;
+        long nd = 0;
+        for (long i = 0; i < B * T * H; i++) {
+            double d = fabs((double)y[i] - y0[i]);
+            md = d > md ? d : md;
+            nd += y[i] != y0[i];
+        }
+        printf("arm %d (%s): %ld outputs differ from the first arm's, by %.3g at most\n", a,
+               arms[a], nd, md);
     }
+    free(y0);
     for (int r = 0; r < reps; r++)
         for (int a = 0; a < na; a++) {
             set_arm(arms[a]);
