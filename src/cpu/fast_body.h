@@ -43,7 +43,7 @@
  * Scratch buffers (stride bhs floats each, (B, H) C order):
  *   reset_after:  hb[0], hb[1], raw (3 buffers, run_alt and gate_pass)
  *   otherwise:    hp[0..nth-1], rh, z[0], z[1], P[0][0..nth-1], P[1][0..nth-1],
- *                 raw (2 buffers, run_alt and gate_pass_zr)
+ *                 raw (2 buffers, run_alt and gate_pass)
  * (gru__fast_scratch_bufs(nth) = 5 + 3 nth buffers in all.)
  */
 
@@ -281,8 +281,8 @@ typedef struct SFX(stepv) {
     /* the outputs of a step are copied from the state after it (ycopy), not stored by
      * each tile */
     int ydef;
-    /* one thread: the tiles park their products here (park) and gate_pass /
-     * gate_pass_zr do the gate math of the step afterwards; NULL: tile_end */
+    /* one thread: the tiles park their products here (park) and gate_pass does the
+     * gate math of the step afterwards; NULL: each tile ends with tile_end */
     float *raw;
 } SFX(stepv);
 
@@ -455,7 +455,7 @@ static __attribute__((noinline)) void SFX(fx_alone)(const SFX(stepv) *S, int64_t
     SFX(fx_end)(S, v, &x);
 }
 
-/* A tile's products into S->raw for gate_pass / gate_pass_zr: sample b's group g at
+/* A tile's products into S->raw for gate_pass: sample b's group g at
  * raw + (b groups + g) nv VW, as tile_end gets them. */
 static inline AI void SFX(park)(const int mr, const int ng, const int nv, const SFX(stepv) *S,
                                 int64_t b0, int64_t g, const VEC *acc)
@@ -490,85 +490,19 @@ static inline AI void SFX(tile_ra)(const int mr, const int ng, const SFX(stepv) 
     SFX(tile_end)(S, 3, b0, mr, g, ng, a);
 }
 
-/* The gate math of a reset_after = TRUE step for groups [g0, g1) of every sample (one
- * thread), from the products the tiles stored in S->raw ((B, groups, 3 vectors), as tile_end
- * gets them), the same operations as gate_end, so the same bits. A sample at a time,
- * GATE_PASS_G groups per phase: z and r of them all, then the candidates and the new
- * states; the core overlaps the exp and divide chains of those independent vectors. At
- * the end of each tile instead (tile_end, four items at a time) S3 and S4 with I = 8 ran
- * 3-5% slower with sigmoid and tanh, S2 2% (2026-11-27, the AVX2 Zen 3, in-process
- * alternating runs; an earlier "level" had been timed with hard_sigmoid). */
-#define GATE_PASS_G 8
-static __attribute__((noinline)) void SFX(gate_pass)(const SFX(stepv) *S, int64_t g0,
-                                                     int64_t g1)
+/* The gate math of a step for groups [g0, g1) of every sample (one thread), from the
+ * products the tiles parked in S->raw ((B, groups, nv vectors)): tile_end over each
+ * sample's row of items, four at a time back to back instead of at the end of each tile.
+ * nv 3 (reset_after = TRUE) ends the step, nv 2 gives z and rh. At the end of each tile
+ * instead, S3 and S4 with I = 8 ran 2-5% slower with sigmoid and tanh (2026-11-27, the
+ * AVX2 Zen 3, in-process alternating runs; an earlier "level" had been timed with
+ * hard_sigmoid). A pass written out with 8 groups per phase measured the same (S2 1-2%
+ * faster, within the spread). */
+static void SFX(gate_pass)(const SFX(stepv) *S, int nv, int64_t g0, int64_t g1)
 {
-    const gru__fast_job *J = S->J;
-    const gru__fast *f = J->f;
-    const int64_t B = J->B, H = J->H, T = J->T, rs = f->ng * 3 * VW;
-    const int dflt = J->ract == GRU_ACT_SIGMOID && J->act == GRU_ACT_TANH;
-    for (int64_t b = 0; b < B; b++) {
-        float *rw = S->raw + b * rs;
-        const float *xb = S->xs + b * J->xs3;
-        const int keep = !J->mask || J->mask[b * T + S->t];
-        for (int64_t ga = g0; ga < g1; ga += GATE_PASS_G) {
-            const int64_t gb = ga + GATE_PASS_G < g1 ? ga + GATE_PASS_G : g1;
-            for (int64_t g = ga; g < gb; g++) {
-                const int64_t u0 = g * VW;
-                const int n = H - u0 < VW ? (int)(H - u0) : VW;
-                const float *bh = f->bh + g * 3 * VW;
-                float *a = rw + g * 3 * VW;
-                const VEC az = VADD(SFX(ld)(xb + u0, n), VADD(VLOAD(a), VLOAD(bh)));
-                const VEC ar = VADD(SFX(ld)(xb + H + u0, n), VADD(VLOAD(a + VW), VLOAD(bh + VW)));
-                VSTORE(a, dflt ? SFX(vsigmoid)(az) : SFX(vact)(J->ract, az));
-                VSTORE(a + VW, dflt ? SFX(vsigmoid)(ar) : SFX(vact)(J->ract, ar));
-            }
-            for (int64_t g = ga; g < gb; g++) {
-                const int64_t u0 = g * VW, o = b * H + u0;
-                const int n = H - u0 < VW ? (int)(H - u0) : VW;
-                const float *bh = f->bh + g * 3 * VW;
-                const float *a = rw + g * 3 * VW;
-                const VEC zz = VLOAD(a);
-                const VEC c = VADD(SFX(ld)(xb + 2 * H + u0, n),
-                                   VMUL(VLOAD(a + VW), VADD(VLOAD(a + 2 * VW), VLOAD(bh + 2 * VW))));
-                const VEC hh = dflt ? SFX(vtanh)(c) : SFX(vact)(J->act, c);
-                const VEC hold = SFX(ld)(S->hcur + o, n);
-                VEC hn = VADD(VMUL(zz, hold), VMUL(VSUB(VSET1(1.0f), zz), hh));
-                if (!keep)
-                    hn = hold;
-                SFX(st)(S->hnext + o, hn, n);
-                if (J->ret_seq && !S->ydef)
-                    SFX(put_y)(J, S->s, b, u0, n, hn, keep);
-            }
-        }
-    }
-}
-
-/* reset_after = FALSE: gate_pass for the first half of a step, z and rh = r ⊙ h
- * of groups [g0, g1) of every sample from S->raw ((B, groups, 2 vectors)), as gate_end's
- * nv = 2 (the same bits). S3 and S4 on one thread 1-3% faster than at the end of each tile
- * (2026-11-27). */
-static __attribute__((noinline)) void SFX(gate_pass_zr)(const SFX(stepv) *S, int64_t g0,
-                                                        int64_t g1)
-{
-    const gru__fast_job *J = S->J;
-    const gru__fast *f = J->f;
-    const int64_t B = J->B, H = J->H, rs = f->ng * 2 * VW;
-    const int dflt = J->ract == GRU_ACT_SIGMOID;
-    for (int64_t b = 0; b < B; b++) {
-        const float *rw = S->raw + b * rs;
-        const float *xb = S->xs + b * J->xs3;
-        for (int64_t g = g0; g < g1; g++) {
-            const int64_t u0 = g * VW, o = b * H + u0;
-            const int n = H - u0 < VW ? (int)(H - u0) : VW;
-            const float *a = rw + g * 2 * VW;
-            const VEC az = VADD(SFX(ld)(xb + u0, n), VLOAD(a));
-            const VEC ar = VADD(SFX(ld)(xb + H + u0, n), VLOAD(a + VW));
-            const VEC zz = dflt ? SFX(vsigmoid)(az) : SFX(vact)(J->ract, az);
-            const VEC rr = dflt ? SFX(vsigmoid)(ar) : SFX(vact)(J->ract, ar);
-            SFX(st)(S->z + o, zz, n);
-            SFX(st)(S->rh + o, VMUL(rr, SFX(ld)(S->hp + o, n)), n);
-        }
-    }
+    const int64_t rs = S->J->f->ng * nv * VW;
+    for (int64_t b = 0; b < S->J->B; b++)
+        SFX(tile_end)(S, nv, b, 1, g0, (int)(g1 - g0), S->raw + b * rs + g0 * nv * VW);
 }
 
 /* reset_after = FALSE: acc = h · U[:, 0:2H] (z | r) of samples [b0, b0 + mr), groups
@@ -1362,7 +1296,7 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
     S.ydef = J->ret_seq && J->reset_after && B > 1 && nth == 1;
     /* On one thread (a job of its own, or a thread's samples of a split by samples):
      * the gate math of a step in one pass after its tiles (gate_pass; with
-     * reset_after = FALSE that of z and r, gate_pass_zr), the products parked in the
+     * reset_after = FALSE that of z and r), the products parked in the
      * scratch's raw buffers (3 or 2 bhs floats: B groups 3 or 2 VW floats unless H % VW
      * leaves too little slack, where tile_end serves). Not for the steps that walk
      * backwards through run_alt, nor with the ride-along projection (whose tiles end
@@ -1382,7 +1316,7 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
             else {
                 SFX(run_ra)(&S, g0, g1);
                 if (S.raw)
-                    SFX(gate_pass)(&S, g0, g1);
+                    SFX(gate_pass)(&S, 3, g0, g1);
             }
             if (S.ydef)
                 SFX(ycopy)(J, s, S.t, S.hnext, 0, B);
@@ -1409,7 +1343,7 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
             else {
                 SFX(run_zr)(&S, g0, g1);
                 if (S.raw)
-                    SFX(gate_pass_zr)(&S, g0, g1);
+                    SFX(gate_pass)(&S, 2, g0, g1);
             }
             SFX(run_hp)(&S);
             gru__pool_barrier(J->pool, tid);
