@@ -73,6 +73,22 @@ static int set_arm(const char *arm)
     return 0;
 }
 
+/* One timed unit: a whole-sequence forward, or (stream) T calls of gru_step on the
+ * timesteps laid out (T, B, I) in xs, outputs (T, B, H) in ys. */
+static int run_once(gru_layer *layer, int stream, long B, long T, long I, long H,
+                    const gru_tensor *tx, gru_tensor *ty, float *xs, float *ys)
+{
+    if (!stream)
+        return gru_forward(layer, tx, NULL, NULL, ty, NULL);
+    int rc = gru_stream_begin(layer, B, NULL);
+    for (long t = 0; t < T && rc == GRU_OK; t++) {
+        gru_tensor xt = gru_tensor_2d(GRU_FLOAT32, B, I, xs + t * B * I);
+        gru_tensor yt = gru_tensor_2d(GRU_FLOAT32, B, H, ys + t * B * H);
+        rc = gru_step(layer, &xt, NULL, &yt);
+    }
+    return rc;
+}
+
 static float frand(void) { return (float)rand() / (float)RAND_MAX - 0.5f; }
 
 int main(int argc, char **argv)
@@ -80,7 +96,8 @@ int main(int argc, char **argv)
     long B, T, I, H;
     if (argc < 6 || sscanf(argv[1], "%ld,%ld,%ld,%ld", &B, &T, &I, &H) != 4 || B < 1 ||
         T < 1 || I < 1 || H < 1) {
-        fprintf(stderr, "usage: bench_tune B,T,I,H RESET_AFTER THREADS REPS ARM [ARM...]\n");
+        fprintf(stderr, "usage: bench_tune B,T,I,H RESET_AFTER THREADS REPS ARM [ARM...]\n"
+                        "  (BENCH_TUNE_STREAM=1 in the environment: T calls of gru_step)\n");
         return 2;
     }
     const int ra = atoi(argv[2]), nth = atoi(argv[3]), reps = atoi(argv[4]), na = argc - 5;
@@ -132,6 +149,16 @@ int main(int argc, char **argv)
     gru_tensor trk = gru_tensor_2d(GRU_FLOAT32, H, 3 * H, rk);
     gru_tensor tb = ra ? gru_tensor_2d(GRU_FLOAT32, 2, 3 * H, bias)
                        : gru_tensor_1d(GRU_FLOAT32, 3 * H, bias);
+    const char *sev = getenv("BENCH_TUNE_STREAM");
+    const int stream = sev && atoi(sev) != 0;
+    float *xs = malloc(sizeof(float) * B * T * I), *ys = malloc(sizeof(float) * B * T * H);
+    if (!xs || !ys) {
+        fprintf(stderr, "bench_tune: out of memory\n");
+        return 1;
+    }
+    for (long b = 0; b < B; b++)
+        for (long s = 0; s < T; s++)
+            memcpy(xs + (s * B + b) * I, x + (b * T + s) * I, sizeof(float) * I);
     gru_tensor tx = gru_tensor_3d(GRU_FLOAT32, B, T, I, x);
     gru_tensor ty = gru_tensor_3d(GRU_FLOAT32, B, T, H, y);
     if (gru_layer_set_num_threads(layer, nth) != GRU_OK ||
@@ -146,10 +173,14 @@ int main(int argc, char **argv)
     float *y0 = malloc(sizeof(float) * B * T * H);
     for (int a = 0; a < na; a++) {
         set_arm(arms[a]);
-        if (!y0 || gru_forward(layer, &tx, NULL, NULL, &ty, NULL) != GRU_OK) {
+        if (!y0 || run_once(layer, stream, B, T, I, H, &tx, &ty, xs, ys) != GRU_OK) {
             fprintf(stderr, "bench_tune: %s\n", y0 ? gru_errmsg() : "out of memory");
             return 1;
         }
+        if (stream)
+            for (long b = 0; b < B; b++)
+                for (long s = 0; s < T; s++)
+                    memcpy(y + (b * T + s) * H, ys + (s * B + b) * H, sizeof(float) * H);
         if (a == 0) {
             memcpy(y0, y, sizeof(float) * B * T * H);
             continue;
@@ -169,11 +200,11 @@ int main(int argc, char **argv)
         for (int a = 0; a < na; a++) {
             set_arm(arms[a]);
             double t0 = now_s();
-            gru_forward(layer, &tx, NULL, NULL, &ty, NULL);
+            run_once(layer, stream, B, T, I, H, &tx, &ty, xs, ys);
             t[(size_t)a * reps + r] = now_s() - t0;
         }
-    printf("B,T,I,H = %ld,%ld,%ld,%ld, reset_after %s, %d thread(s), %d repetitions\n", B, T,
-           I, H, ra ? "TRUE" : "FALSE", nth, reps);
+    printf("B,T,I,H = %ld,%ld,%ld,%ld, reset_after %s, %d thread(s), %d repetitions%s\n", B,
+           T, I, H, ra ? "TRUE" : "FALSE", nth, reps, stream ? ", streamed (gru_step)" : "");
     for (int a = 0; a < na; a++) {
         const double *ta = t + (size_t)a * reps;
         for (int r = 0; r < reps; r++)
@@ -188,6 +219,6 @@ int main(int argc, char **argv)
                v[3 * reps / 4]);
     }
     gru_layer_destroy(layer);
-    free(k), free(rk), free(bias), free(x), free(y), free(t), free(v);
+    free(k), free(rk), free(bias), free(x), free(y), free(t), free(v), free(xs), free(ys);
     return 0;
 }
