@@ -2,8 +2,8 @@
 # bench/run.sh: the whole benchmark in one command.
 #
 #   bench/run.sh [--quick] [--shapes S1,S2] [--variants 0,1] [--modes infer,train,stream]
-#                [--threads 1,2] [--time SECONDS] [--engines ort,tf,torch] [--no-others]
-#                [--no-install] [--markdown]
+#                [--threads 1,2] [--time SECONDS] [--min-reps N] [--engines ort,tf,torch]
+#                [--no-others] [--no-install] [--markdown]
 #
 # 1. installs what it needs (as root on Debian; skipped with --no-install):
 #    libdnnl-dev (oneDNN), python3-torch (PyTorch), cmake, ninja-build, and the Python
@@ -15,6 +15,9 @@
 #    and the date; last bench_floor (the B = 1 floor of this machine, a few seconds).
 #    Results land in build-bench/results/ (bench.csv, combined.csv, log).
 # --quick: S1-S3 only, short timing (a smoke run, about a minute).
+# --min-reps N: at least N timed repetitions of each library per case (bench_gru's
+#   default 3; S4 and S5 take that few at --time 0.5, and on a noisy machine the median
+#   of 3 moves with the minute it was taken in).
 # The environment's OPENBLAS_CORETYPE is left as it is (nothing here uses BLAS directly).
 set -euo pipefail
 
@@ -28,6 +31,7 @@ variants=0,1
 modes=infer,train,stream
 threads=1,2
 time_s=0.6
+min_reps=3
 engines=ort,tf,torch
 others=1
 install=1
@@ -40,6 +44,7 @@ while [ $# -gt 0 ]; do
         --modes) modes=$2; shift ;;
         --threads) threads=$2; shift ;;
         --time) time_s=$2; shift ;;
+        --min-reps) min_reps=$2; shift ;;
         --engines) engines=$2; shift ;;
         --no-others) others=0 ;;
         --no-install) install=0 ;;
@@ -113,7 +118,7 @@ ninja -C "$build" -j"$(nproc)" bench_gru bench_floor >"$out/build.log" 2>&1 ||
     [ -n "${OPENBLAS_CORETYPE:-}" ] && echo "OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE (unused here)"
     echo
     "$build/bench/bench_gru" --shapes "$shapes" --variants "$variants" --modes "$modes" \
-        --threads "$threads" --time "$time_s" --csv "$out/bench.csv"
+        --threads "$threads" --time "$time_s" --min-reps "$min_reps" --csv "$out/bench.csv"
     if [ "$others" = 1 ] && [ -n "$engines" ]; then
         echo
         echo "## ONNX Runtime, tf_keras, PyTorch (same shapes; libgru / oneDNN from above)"
