@@ -631,12 +631,17 @@ static __attribute__((noinline)) void SFX(tile_end)(const SFX(stepv) *S, int nv,
 {
     const int dflt = S->J->ract == GRU_ACT_SIGMOID && (nv == 2 || S->J->act == GRU_ACT_TANH);
     const int ni = mr * ng, step = dflt ? GE_MAX : 1;
+    int bi = 0, gi = 0; /* item i0's sample and group in the tile (no division) */
     for (int i0 = 0; i0 < ni; i0 += step) {
         const int nb = ni - i0 < step ? ni - i0 : step;
         int64_t bs[GE_MAX], gs[GE_MAX];
         for (int i = 0; i < nb; i++) {
-            bs[i] = b0 + (i0 + i) / ng;
-            gs[i] = g + (i0 + i) % ng;
+            bs[i] = b0 + bi;
+            gs[i] = g + gi;
+            if (++gi == ng) {
+                gi = 0;
+                bi++;
+            }
         }
         const float *ai = a + i0 * nv * VW;
 #define GE(k, d) (nv == 3 ? SFX(gate_end)(k, 3, d, S, bs, gs, ai) : SFX(gate_end)(k, 2, d, S, bs, gs, ai))
