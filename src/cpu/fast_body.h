@@ -619,15 +619,14 @@ static inline AI void SFX(gate_end)(const int nb, const int nv, const int dflt,
     }
 }
 
-/* The gate math of a tile of samples [b0, b0 + mr), groups [g, g + ng), from a (mr, ng, nv
- * vectors), through gate_end: with the default activations GE_MAX items at a time, with
- * others one at a time (vact's switch, inlined at every vector of GE_MAX items, would
- * multiply the code for little). One copy for every tile shape: inlined into each
- * (unrolled, with the activation switch at every vector) the gate math made run_ra 386 KB
- * and run_zr 270 KB of code; out of line S1-S3 with reset_after = TRUE run 1-2% faster
- * (2026-11-26). */
-static __attribute__((noinline)) void SFX(tile_end)(const SFX(stepv) *S, int nv, int64_t b0,
-                                                    int mr, int64_t g, int ng, const float *a)
+/* tile_end's general form, item by item through gate_end: with the default activations
+ * GE_MAX items at a time, with others one at a time (vact's switch, inlined at every
+ * vector of GE_MAX items, would multiply the code for little). Out of line, one copy for
+ * every tile shape (tile_end): inlined into each (unrolled, with the activation switch at
+ * every vector) the gate math made run_ra 386 KB and run_zr 270 KB of code; out of line
+ * S1-S3 with reset_after = TRUE ran 1-2% faster (2026-11-26). */
+static void SFX(tile_end_items)(const SFX(stepv) *S, int nv, int64_t b0, int mr, int64_t g,
+                               int ng, const float *a)
 {
     const int dflt = S->J->ract == GRU_ACT_SIGMOID && (nv == 2 || S->J->act == GRU_ACT_TANH);
     const int ni = mr * ng, step = dflt ? GE_MAX : 1;
@@ -657,6 +656,131 @@ static __attribute__((noinline)) void SFX(tile_end)(const SFX(stepv) *S, int nv,
         }
 #undef GE
     }
+}
+
+/* gate_end's arithmetic (the same operations in the same order) for nb items with the
+ * default activations and no mask, straight-line code on row pointers: item i is sample
+ * b + i, group g (col, a constant at every call: a multi-row tile's column), or sample b,
+ * group g + i (a row of whole groups), its products at a + i * da. gate_end's general
+ * form (each item's sample, group, width and mask looked up one by one) took about twice
+ * as long: S1 3%, S2 and S3 2-3%, S2 on two threads 4-6%, the S1 stream 3-7% faster in
+ * all (2026-11-27). */
+static inline AI void SFX(gate_row)(const int nb, const int nv, const int col,
+                                    const SFX(stepv) *S, int64_t b, int64_t g, const float *a,
+                                    int64_t da)
+{
+    const gru__fast_job *J = S->J;
+    const int64_t H = J->H, T = J->T;
+    /* item i: state offset o + i * ds, projection xb + i * dx, bias bh + i * dbh */
+    const int64_t o = b * H + g * VW, ds = col ? H : VW, dx = col ? J->xs3 : VW;
+    const int64_t dbh = col ? 0 : 3 * VW;
+    const float *xb = S->xs + b * J->xs3 + g * VW, *bh = J->f->bh + g * 3 * VW;
+    VEC zz[GE_MAX], rr[GE_MAX], hh[GE_MAX];
+#pragma GCC unroll 4
+    for (int i = 0; i < nb; i++) {
+        const float *ai = a + i * da, *xi = xb + i * dx, *bi = bh + i * dbh;
+        if (nv == 3) {
+            zz[i] = VADD(VLOAD(xi), VADD(VLOAD(ai), VLOAD(bi)));
+            rr[i] = VADD(VLOAD(xi + H), VADD(VLOAD(ai + VW), VLOAD(bi + VW)));
+        } else {
+            zz[i] = VADD(VLOAD(xi), VLOAD(ai));
+            rr[i] = VADD(VLOAD(xi + H), VLOAD(ai + VW));
+        }
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < nb; i++)
+        zz[i] = SFX(vsigmoid)(zz[i]);
+#pragma GCC unroll 4
+    for (int i = 0; i < nb; i++)
+        rr[i] = SFX(vsigmoid)(rr[i]);
+    if (nv == 2) {
+#pragma GCC unroll 4
+        for (int i = 0; i < nb; i++) {
+            VSTORE(S->z + o + i * ds, zz[i]);
+            VSTORE(S->rh + o + i * ds, VMUL(rr[i], VLOAD(S->hp + o + i * ds)));
+        }
+        return;
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < nb; i++) {
+        const VEC c = VADD(VLOAD(xb + i * dx + 2 * H),
+                           VMUL(rr[i], VADD(VLOAD(a + i * da + 2 * VW),
+                                            VLOAD(bh + i * dbh + 2 * VW))));
+        hh[i] = SFX(vtanh)(c);
+    }
+    /* outputs: row (b + i, s) or (b, s) of y (B, T, H), when the tiles store them */
+    float *y = J->ret_seq && !S->ydef ? J->y + (b * T + S->s) * H + g * VW : NULL;
+    const int64_t dy = col ? T * H : VW;
+#pragma GCC unroll 4
+    for (int i = 0; i < nb; i++) {
+        const VEC hold = VLOAD(S->hcur + o + i * ds);
+        const VEC hn = VADD(VMUL(zz[i], hold), VMUL(VSUB(VSET1(1.0f), zz[i]), hh[i]));
+        VSTORE(S->hnext + o + i * ds, hn);
+        if (y)
+            VSTORE(y + i * dy, hn);
+    }
+}
+
+/* The gate math of a tile of samples [b0, b0 + mr), groups [g, g + ng), from a (mr, ng, nv
+ * vectors): with the default activations and no mask by gate_row, GE_MAX items at a time
+ * (along each sample's row of groups, or down each group's column of samples when the
+ * tile has fewer groups than that); a last group narrower than a vector, other
+ * activations and masks through tile_end_items. */
+static __attribute__((noinline)) void SFX(tile_end)(const SFX(stepv) *S, int nv, int64_t b0,
+                                                    int mr, int64_t g, int ng, const float *a)
+{
+    const gru__fast_job *J = S->J;
+    const int dflt = J->ract == GRU_ACT_SIGMOID && (nv == 2 || J->act == GRU_ACT_TANH);
+    if (!dflt || J->mask) {
+        SFX(tile_end_items)(S, nv, b0, mr, g, ng, a);
+        return;
+    }
+    /* groups entirely inside H */
+    const int64_t gw = J->H / VW - g;
+    const int nw = gw < ng ? (gw > 0 ? (int)gw : 0) : ng;
+    const int64_t da = (int64_t)ng * nv * VW; /* from one sample's products to the next's */
+#define GROW(k, v, c, bb, gg, aa, d) SFX(gate_row)(k, v, c, S, bb, gg, aa, d)
+    if (mr > 1 && ng < GE_MAX) {
+        for (int i = 0; i < nw; i++) {
+            const float *ai = a + i * nv * VW;
+            int m = 0;
+            for (; m + GE_MAX <= mr; m += GE_MAX) {
+                if (nv == 3)
+                    GROW(GE_MAX, 3, 1, b0 + m, g + i, ai + m * da, da);
+                else
+                    GROW(GE_MAX, 2, 1, b0 + m, g + i, ai + m * da, da);
+            }
+            for (; m < mr; m++) {
+                if (nv == 3)
+                    GROW(1, 3, 1, b0 + m, g + i, ai + m * da, da);
+                else
+                    GROW(1, 2, 1, b0 + m, g + i, ai + m * da, da);
+            }
+        }
+        if (nw < ng)
+            for (int m = 0; m < mr; m++)
+                SFX(tile_end_items)(S, nv, b0 + m, 1, g + nw, ng - nw, a + m * da + nw * nv * VW);
+        return;
+    }
+    for (int m = 0; m < mr; m++) {
+        const float *am = a + m * da;
+        int i = 0;
+        for (; i + GE_MAX <= nw; i += GE_MAX) {
+            if (nv == 3)
+                GROW(GE_MAX, 3, 0, b0 + m, g + i, am + i * 3 * VW, 3 * VW);
+            else
+                GROW(GE_MAX, 2, 0, b0 + m, g + i, am + i * 2 * VW, 2 * VW);
+        }
+        for (; i < nw; i++) {
+            if (nv == 3)
+                GROW(1, 3, 0, b0 + m, g + i, am + i * 3 * VW, 3 * VW);
+            else
+                GROW(1, 2, 0, b0 + m, g + i, am + i * 2 * VW, 2 * VW);
+        }
+        if (i < ng)
+            SFX(tile_end_items)(S, nv, b0 + m, 1, g + i, ng - i, am + i * nv * VW);
+    }
+#undef GROW
 }
 
 /* B = 1: the recurrent products of groups [g, g + ng) walked backwards, stored to raw
