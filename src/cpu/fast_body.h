@@ -842,9 +842,6 @@ static inline AI void SFX(h_end)(const SFX(stepv) *S, int64_t b, int64_t u0, int
         SFX(put_y)(J, S->s, b, u0, n, hn, keep);
 }
 
-/* reset_after = FALSE at a large batch split by units (J->dyn, run_hf): from a (mr, ng
- * vectors) = rh · U[:, 2H:3H] of samples [b0, b0 + mr), groups [g, g + ng), the new state
- * h = z ⊙ h + (1 - z) ⊙ act(xh + a), in place, and the output. Out of line like tile_end. */
 /* hf_end's arithmetic (h_end's) for nb samples [b, b + nb) of one whole group g with tanh
  * and no mask, phase by phase like gate_row; their sums at a + i * da. Against h_end an
  * item at a time: S3 with I = 8 on two threads 7% faster, S3 1%, S5 level (2026-11-27). */
@@ -869,6 +866,9 @@ static inline AI void SFX(hf_col)(const int nb, const SFX(stepv) *S, int64_t b, 
     }
 }
 
+/* reset_after = FALSE at a large batch split by units (J->dyn, run_hf): from a (mr, ng
+ * vectors) = rh · U[:, 2H:3H] of samples [b0, b0 + mr), groups [g, g + ng), the new state
+ * h = z ⊙ h + (1 - z) ⊙ act(xh + a), in place, and the output. Out of line like tile_end. */
 static __attribute__((noinline)) void SFX(hf_end)(const SFX(stepv) *S, int64_t b0, int mr,
                                                    int64_t g, int ng, const float *a)
 {
@@ -1220,8 +1220,6 @@ static void SFX(run_hp)(const SFX(stepv) *S) { SFX(run_h)(S, 0, S->J->f->ng, 0);
  * sample. */
 static void SFX(run_hf)(const SFX(stepv) *S, int64_t g0, int64_t g1) { SFX(run_h)(S, g0, g1, 1); }
 
-/* reset_after = FALSE, end of a step: h = z ⊙ h + (1 - z) ⊙ act(xh + sum of partials),
- * for the whole state (this thread's copy); outputs of the thread's own groups. */
 /* combine's arithmetic (h_end's, the same operations in the same order) for nb whole
  * groups [g, g + nb) of sample b with tanh and no mask, phase by phase like gate_row.
  * Against h_end a group at a time (its activation through vact's switch): S1 2.7%, S3 2%,
@@ -1254,6 +1252,8 @@ static inline AI void SFX(comb_row)(const int nb, const SFX(stepv) *S, int64_t b
     }
 }
 
+/* reset_after = FALSE, end of a step: h = z ⊙ h + (1 - z) ⊙ act(xh + sum of partials),
+ * for the whole state (this thread's copy); outputs of the thread's own groups. */
 static void SFX(combine)(const SFX(stepv) *S, float *hp, float *const *parts, int nth,
                          int64_t g0, int64_t g1)
 {
