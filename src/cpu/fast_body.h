@@ -250,6 +250,13 @@ static void SFX(tile_end)(const struct SFX(stepv) *S, int nv, int64_t b0, int mr
                           int ng, const float *a);
 
 static inline VEC SFX(ld)(const float *p, int n) { return n == VW ? VLOAD(p) : VLOADN(p, n); }
+/* How many of the groups [g, g + ng) lie entirely inside H (the rest: a last group
+ * narrower than a vector). */
+static inline int SFX(nwhole)(int64_t H, int64_t g, int ng)
+{
+    const int64_t gw = H / VW - g;
+    return gw < ng ? (gw > 0 ? (int)gw : 0) : ng;
+}
 static inline void SFX(st)(float *p, VEC v, int n)
 {
     if (n == VW)
@@ -610,7 +617,7 @@ static inline AI void SFX(gate_end)(const int nb, const int nv, const int dflt,
         const int64_t b = bs[i], o = b * H + u0[i];
         const int keep = !J->mask || J->mask[b * T + S->t];
         VEC hold = SFX(ld)(S->hcur + o, n[i]);
-        VEC hn = VADD(VMUL(zz[i], hold), VMUL(VSUB(VSET1(1.0f), zz[i]), hh[i]));
+        VEC hn = SFX(hmix)(zz[i], hold, hh[i]);
         if (!keep)
             hn = hold;
         SFX(st)(S->hnext + o, hn, n[i]);
@@ -714,7 +721,7 @@ static inline AI void SFX(gate_row)(const int nb, const int nv, const int col,
 #pragma GCC unroll 4
     for (int i = 0; i < nb; i++) {
         const VEC hold = VLOAD(S->hcur + o + i * ds);
-        const VEC hn = VADD(VMUL(zz[i], hold), VMUL(VSUB(VSET1(1.0f), zz[i]), hh[i]));
+        const VEC hn = SFX(hmix)(zz[i], hold, hh[i]);
         VSTORE(S->hnext + o + i * ds, hn);
         if (y)
             VSTORE(y + i * dy, hn);
@@ -735,27 +742,19 @@ static __attribute__((noinline)) void SFX(tile_end)(const SFX(stepv) *S, int nv,
         SFX(tile_end_items)(S, nv, b0, mr, g, ng, a);
         return;
     }
-    /* groups entirely inside H */
-    const int64_t gw = J->H / VW - g;
-    const int nw = gw < ng ? (gw > 0 ? (int)gw : 0) : ng;
+    const int nw = SFX(nwhole)(J->H, g, ng);
     const int64_t da = (int64_t)ng * nv * VW; /* from one sample's products to the next's */
-#define GROW(k, v, c, bb, gg, aa, d) SFX(gate_row)(k, v, c, S, bb, gg, aa, d)
+    /* gate_row with nv a constant in each branch */
+#define GROW(k, c, bb, gg, aa, d)                                                              \
+    (nv == 3 ? SFX(gate_row)(k, 3, c, S, bb, gg, aa, d) : SFX(gate_row)(k, 2, c, S, bb, gg, aa, d))
     if (mr > 1 && ng < GE_MAX) {
         for (int i = 0; i < nw; i++) {
             const float *ai = a + i * nv * VW;
             int m = 0;
-            for (; m + GE_MAX <= mr; m += GE_MAX) {
-                if (nv == 3)
-                    GROW(GE_MAX, 3, 1, b0 + m, g + i, ai + m * da, da);
-                else
-                    GROW(GE_MAX, 2, 1, b0 + m, g + i, ai + m * da, da);
-            }
-            for (; m < mr; m++) {
-                if (nv == 3)
-                    GROW(1, 3, 1, b0 + m, g + i, ai + m * da, da);
-                else
-                    GROW(1, 2, 1, b0 + m, g + i, ai + m * da, da);
-            }
+            for (; m + GE_MAX <= mr; m += GE_MAX)
+                GROW(GE_MAX, 1, b0 + m, g + i, ai + m * da, da);
+            for (; m < mr; m++)
+                GROW(1, 1, b0 + m, g + i, ai + m * da, da);
         }
         if (nw < ng)
             for (int m = 0; m < mr; m++)
@@ -765,18 +764,10 @@ static __attribute__((noinline)) void SFX(tile_end)(const SFX(stepv) *S, int nv,
     for (int m = 0; m < mr; m++) {
         const float *am = a + m * da;
         int i = 0;
-        for (; i + GE_MAX <= nw; i += GE_MAX) {
-            if (nv == 3)
-                GROW(GE_MAX, 3, 0, b0 + m, g + i, am + i * 3 * VW, 3 * VW);
-            else
-                GROW(GE_MAX, 2, 0, b0 + m, g + i, am + i * 2 * VW, 2 * VW);
-        }
-        for (; i < nw; i++) {
-            if (nv == 3)
-                GROW(1, 3, 0, b0 + m, g + i, am + i * 3 * VW, 3 * VW);
-            else
-                GROW(1, 2, 0, b0 + m, g + i, am + i * 2 * VW, 2 * VW);
-        }
+        for (; i + GE_MAX <= nw; i += GE_MAX)
+            GROW(GE_MAX, 0, b0 + m, g + i, am + i * nv * VW, nv * VW);
+        for (; i < nw; i++)
+            GROW(1, 0, b0 + m, g + i, am + i * nv * VW, nv * VW);
         if (i < ng)
             SFX(tile_end_items)(S, nv, b0 + m, 1, g + i, ng - i, am + i * nv * VW);
     }
@@ -835,7 +826,7 @@ static inline AI void SFX(h_end)(const SFX(stepv) *S, int64_t b, int64_t u0, int
     if (keep) {
         VEC zz = SFX(ld)(S->z + b * H + u0, n);
         VEC hh = SFX(vact)(J->act, VADD(SFX(ld)(S->xs + b * J->xs3 + 2 * H + u0, n), acc));
-        hn = VADD(VMUL(zz, hn), VMUL(VSUB(VSET1(1.0f), zz), hh));
+        hn = SFX(hmix)(zz, hn, hh);
         SFX(st)(hb + u0, hn, n);
     }
     if (out)
@@ -859,7 +850,7 @@ static inline AI void SFX(hf_col)(const int nb, const SFX(stepv) *S, int64_t b, 
 #pragma GCC unroll 8
     for (int i = 0; i < nb; i++) {
         const VEC zz = VLOAD(S->z + o + i * H), hold = VLOAD(S->hw + o + i * H);
-        const VEC hn = VADD(VMUL(zz, hold), VMUL(VSUB(VSET1(1.0f), zz), hh[i]));
+        const VEC hn = SFX(hmix)(zz, hold, hh[i]);
         VSTORE(S->hw + o + i * H, hn);
         if (y)
             VSTORE(y + i * T * H, hn);
@@ -876,8 +867,7 @@ static __attribute__((noinline)) void SFX(hf_end)(const SFX(stepv) *S, int64_t b
     const int64_t T = J->T, H = J->H;
     if (J->act == GRU_ACT_TANH && !J->mask) {
         /* whole groups down their columns of samples (hf_col), GE_MAX at a time */
-        const int64_t gw = H / VW - g;
-        const int nw = gw < ng ? (gw > 0 ? (int)gw : 0) : ng;
+        const int nw = SFX(nwhole)(H, g, ng);
         for (int gi = 0; gi < nw; gi++) {
             int m = 0;
             for (; m + GE_MAX <= mr; m += GE_MAX)
@@ -885,16 +875,11 @@ static __attribute__((noinline)) void SFX(hf_end)(const SFX(stepv) *S, int64_t b
             for (; m < mr; m++)
                 SFX(hf_col)(1, S, b0 + m, g + gi, a + (m * ng + gi) * VW, ng * VW);
         }
-        if (nw == ng)
-            return;
-        a += nw * VW;
-        g += nw;
-        ng -= nw;
         for (int m = 0; m < mr; m++) /* the last group, narrower than a vector */
-            for (int gi = 0; gi < ng; gi++) {
+            for (int gi = nw; gi < ng; gi++) {
                 const int64_t u0 = (g + gi) * VW;
                 const int n = H - u0 < VW ? (int)(H - u0) : VW;
-                SFX(h_end)(S, b0 + m, u0, n, VLOAD(a + (m * (ng + nw) + gi) * VW),
+                SFX(h_end)(S, b0 + m, u0, n, VLOAD(a + (m * ng + gi) * VW),
                            S->hw + (b0 + m) * H, 1, J->ret_seq);
             }
         return;
@@ -1245,7 +1230,7 @@ static inline AI void SFX(comb_row)(const int nb, const SFX(stepv) *S, int64_t b
 #pragma GCC unroll 4
     for (int i = 0; i < nb; i++) {
         const VEC zz = VLOAD(S->z + o + i * VW), hold = VLOAD(hp + o + i * VW);
-        const VEC hn = VADD(VMUL(zz, hold), VMUL(VSUB(VSET1(1.0f), zz), hh[i]));
+        const VEC hn = SFX(hmix)(zz, hold, hh[i]);
         VSTORE(hp + o + i * VW, hn);
         if (y)
             VSTORE(y + i * VW, hn);

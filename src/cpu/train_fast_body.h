@@ -709,7 +709,6 @@ TF_AI void SFX(tf_fwd_gates_ra)(const SFX(tf_ctx) *c, gru_activation act,
     const float *hrb = c->hr + b * H3;
     const float *bi = c->bias, *br = c->b_rec;
     const int kept = !c->mask || c->mask[b * T + t];
-    const VEC one = VSET1(1.0f);
     for (int64_t j = u0; j < u1; j += VW) {
         const int n = (int)(u1 - j < VW ? u1 - j : VW);
         VEC rz = TF_LD(hrb + j), rr = TF_LD(hrb + H + j), rhh = TF_LD(hrb + 2 * H + j);
@@ -736,7 +735,7 @@ TF_AI void SFX(tf_fwd_gates_ra)(const SFX(tf_ctx) *c, gru_activation act,
         TF_ST(Ab + 2 * H + j, hh);
         TF_ST(Cb + j, rhh);
         VEC h = TF_LD(hb + j);
-        TF_ST(hnb + j, kept ? VADD(VMUL(z, h), VMUL(VSUB(one, z), hh)) : h);
+        TF_ST(hnb + j, kept ? SFX(hmix)(z, h, hh) : h);
     }
 }
 
@@ -783,7 +782,6 @@ TF_AI void SFX(tf_fwd_gates_h)(const SFX(tf_ctx) *c, gru_activation act, int64_t
     const float *hrb = c->hr + b * H3;
     const float *bi = c->bias;
     const int kept = !c->mask || c->mask[b * T + t];
-    const VEC one = VSET1(1.0f);
     for (int64_t j = u0; j < u1; j += VW) {
         const int n = (int)(u1 - j < VW ? u1 - j : VW);
         VEC ph = TF_LD(Pb + 2 * H + j);
@@ -794,7 +792,7 @@ TF_AI void SFX(tf_fwd_gates_h)(const SFX(tf_ctx) *c, gru_activation act, int64_t
         TF_ST(Pb + 2 * H + j, ah);
         TF_ST(Ab + 2 * H + j, hh);
         VEC z = TF_LD(Ab + j), h = TF_LD(hb + j);
-        TF_ST(hnb + j, kept ? VADD(VMUL(z, h), VMUL(VSUB(one, z), hh)) : h);
+        TF_ST(hnb + j, kept ? SFX(hmix)(z, h, hh) : h);
     }
 }
 

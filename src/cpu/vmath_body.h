@@ -245,3 +245,9 @@ static inline __attribute__((always_inline)) VEC SFX(vact)(gru_activation act, V
     }
 }
 
+/* The new state z ⊙ h + (1 - z) ⊙ hh, in Keras's order of operations (the gate math of
+ * every forward kernel, fast_body.h and train_fast_body.h, ends with it). */
+static inline VEC SFX(hmix)(VEC z, VEC h, VEC hh)
+{
+    return VADD(VMUL(z, h), VMUL(VSUB(VSET1(1.0f), z), hh));
+}
