@@ -151,14 +151,19 @@ int main(int argc, char **argv)
                        : gru_tensor_1d(GRU_FLOAT32, 3 * H, bias);
     const char *sev = getenv("BENCH_TUNE_STREAM");
     const int stream = sev && atoi(sev) != 0;
-    float *xs = malloc(sizeof(float) * B * T * I), *ys = malloc(sizeof(float) * B * T * H);
-    if (!xs || !ys) {
-        fprintf(stderr, "bench_tune: out of memory\n");
-        return 1;
+    /* the stream's inputs and outputs time-major, (T, B, I) and (T, B, H) */
+    float *xs = NULL, *ys = NULL;
+    if (stream) {
+        xs = malloc(sizeof(float) * B * T * I);
+        ys = malloc(sizeof(float) * B * T * H);
+        if (!xs || !ys) {
+            fprintf(stderr, "bench_tune: out of memory\n");
+            return 1;
+        }
+        for (long b = 0; b < B; b++)
+            for (long s = 0; s < T; s++)
+                memcpy(xs + (s * B + b) * I, x + (b * T + s) * I, sizeof(float) * I);
     }
-    for (long b = 0; b < B; b++)
-        for (long s = 0; s < T; s++)
-            memcpy(xs + (s * B + b) * I, x + (b * T + s) * I, sizeof(float) * I);
     gru_tensor tx = gru_tensor_3d(GRU_FLOAT32, B, T, I, x);
     gru_tensor ty = gru_tensor_3d(GRU_FLOAT32, B, T, H, y);
     if (gru_layer_set_num_threads(layer, nth) != GRU_OK ||
