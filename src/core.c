@@ -103,24 +103,6 @@ gru_tensor gru_tensor_3d(gru_dtype dtype, int64_t d0, int64_t d1, int64_t d2, vo
     return t;
 }
 
-bool gru__mul_i64(int64_t a, int64_t b, int64_t *out)
-{
-    if (a < 0 || b < 0)
-        return false;
-    if (a != 0 && b > INT64_MAX / a)
-        return false;
-    *out = a * b;
-    return true;
-}
-
-bool gru__mul_size(size_t a, size_t b, size_t *out)
-{
-    if (a != 0 && b > SIZE_MAX / a)
-        return false;
-    *out = a * b;
-    return true;
-}
-
 int64_t gru_tensor_numel(const gru_tensor *t)
 {
     if (!t || t->ndim < 0 || t->ndim > GRU_MAX_DIMS)

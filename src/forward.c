@@ -173,7 +173,7 @@ int gru_forward(gru_layer *layer, const gru_tensor *x, const gru_tensor *mask,
 
     gru__fwd_args a = {
         .layer = layer, .B = B, .T = T, .x = x->data, .mask = m8, .h0 = h0,
-        .y = output->data, .h_final = NULL, .ws = ws,
+        .y = output->data, .h_final = NULL, .ws = ws, .lay = &lay,
     };
     /* The kernel leaves the final state in its h buffer (ws + lay.h); copied out below. */
     gru__select_forward(layer, B, T)(&a);

@@ -19,9 +19,36 @@ int gru__error(int status, const char *fmt, ...)
 /* Format a shape as "(64, 192)" into buf (always NUL-terminated). */
 const char *gru__shape_str(char *buf, size_t cap, int ndim, const int64_t *shape);
 
-/* Checked arithmetic: return false on overflow (or negative operands). */
-bool gru__mul_size(size_t a, size_t b, size_t *out);
-bool gru__mul_i64(int64_t a, int64_t b, int64_t *out);
+/* Checked arithmetic: return false on overflow (or negative operands), *out untouched.
+ * Inline: the per-call checks of gru_step() and gru_forward() run them, and a division
+ * each cost a few percent of a small layer's step. */
+static inline bool gru__mul_u64(uint64_t a, uint64_t b, uint64_t *out)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return !__builtin_mul_overflow(a, b, out);
+#else
+    if (a != 0 && b > UINT64_MAX / a)
+        return false;
+    *out = a * b;
+    return true;
+#endif
+}
+static inline bool gru__mul_size(size_t a, size_t b, size_t *out)
+{
+    uint64_t r;
+    if (!gru__mul_u64(a, b, &r) || r > SIZE_MAX)
+        return false;
+    *out = (size_t)r;
+    return true;
+}
+static inline bool gru__mul_i64(int64_t a, int64_t b, int64_t *out)
+{
+    uint64_t r;
+    if (a < 0 || b < 0 || !gru__mul_u64((uint64_t)a, (uint64_t)b, &r) || r > INT64_MAX)
+        return false;
+    *out = (int64_t)r;
+    return true;
+}
 
 /* Check that t is non-NULL with non-NULL data, dtype `dtype` (GRU_DTYPE_INVALID: any),
  * rank `ndim` and shape `expected_shape` (an entry of -1 accepts any size >= 1).
@@ -89,6 +116,8 @@ typedef struct gru__fwd_args {
     void *ws;                /* workspace of gru__fwd_ws_bytes(B, T) bytes */
     bool alt;                /* an odd call of a stream: kernels may walk the weights in
                                 the other order (same results within rounding) */
+    const struct gru__fwd_layout *lay; /* ws's layout for (B, T) (gru__fwd_layout_get),
+                                          or NULL: the kernel works it out */
 } gru__fwd_args;
 
 /* Elements between two samples' rows of xp (T, B, 3H) in the forward workspace: 3H, or

@@ -9,6 +9,7 @@ typedef struct gru__stream {
     void *h;             /* (B, H) layer dtype: the stream's state */
     uint8_t *started;    /* (B) a kept step has been seen */
     void *ws;            /* forward workspace for (B, T = 1) */
+    gru__fwd_layout lay; /* its layout */
     uint64_t calls;      /* gru_step() calls that ran a step */
 } gru__stream;
 
@@ -47,11 +48,14 @@ int gru_stream_begin(gru_layer *layer, int64_t B, const gru_tensor *h0)
             return rc;
     }
     size_t hbytes = (size_t)(B * H) * layer->esize;
-    size_t wsb = gru__fwd_ws_bytes(layer, B, 1);
+    gru__fwd_layout lay;
+    gru__fwd_layout_get(layer, B, 1, &lay);
+    const size_t wsb = lay.total;
     gru__stream *s = gru__alloc(sizeof *s);
     if (s) {
         s->B = B;
         s->calls = 0;
+        s->lay = lay;
         s->h = gru__alloc(hbytes);
         s->started = gru__alloc((size_t)B);
         s->ws = wsb == SIZE_MAX ? NULL : gru__alloc(wsb);
@@ -102,22 +106,22 @@ int gru_step(gru_layer *layer, const gru_tensor *x_t, const gru_tensor *mask_t,
     if ((rc = gru__check_tensor(y_t, "y_t", dt, 2, hs)))
         return step_fail(rc, layer, y_t);
 
-    gru__fwd_layout lay;
-    gru__fwd_layout_get(layer, B, 1, &lay);
+    const gru__fwd_layout *lay = &s->lay;
     char *ws = s->ws;
     uint8_t *m8 = NULL;
     if (mask_t) {
-        m8 = (uint8_t *)(ws + lay.mask);
+        m8 = (uint8_t *)(ws + lay->mask);
         for (int64_t b = 0; b < B; b++)
             m8[b] = (uint8_t)gru__mask_keep(mask_t, b);
     }
     gru__fwd_args a = {
         .layer = layer, .B = B, .T = 1, .x = x_t->data, .mask = m8, .h0 = s->h,
         .y = y_t->data, .h_final = NULL, .ws = ws, .alt = (s->calls++ & 1) != 0,
+        .lay = lay,
     };
     gru__select_forward(layer, B, 1)(&a);
     const size_t rowb = (size_t)H * layer->esize;
-    memcpy(s->h, ws + lay.h, (size_t)B * rowb);
+    memcpy(s->h, ws + lay->h, (size_t)B * rowb);
     /* The kernel saw one step: a masked row got zeros; the stream's previous output is
      * the state once a kept step has been seen. */
     for (int64_t b = 0; b < B; b++) {

@@ -410,13 +410,17 @@ void gru__forward_fast_f32(const gru__fwd_args *a)
     }
     const int nth = layer_nth(L);
     const int64_t B = a->B, T = a->T, I = L->I, H = L->H, bhs = gru__fast_bh_stride(B, H);
-    gru__fwd_layout lay;
-    gru__fwd_layout_get(L, B, T, &lay);
+    gru__fwd_layout lay_own;
+    const gru__fwd_layout *lay = a->lay;
+    if (!lay) {
+        gru__fwd_layout_get(L, B, T, &lay_own);
+        lay = &lay_own;
+    }
     char *ws = a->ws;
     gru__fast_job J = {
         .f = f, .pool = nth > 1 ? L->pool : NULL, .B = B, .T = T, .I = I, .H = H,
-        .x = a->x, .mask = a->mask, .xp = (float *)(ws + lay.xp), .y = a->y,
-        .h_out = (float *)(ws + lay.h), .scratch = f->scratch, .bhs = bhs,
+        .x = a->x, .mask = a->mask, .xp = (float *)(ws + lay->xp), .y = a->y,
+        .h_out = (float *)(ws + lay->h), .scratch = f->scratch, .bhs = bhs,
         .xs3 = gru__xp_row(B, H),
         .reset_after = L->cfg.reset_after, .ret_seq = L->cfg.return_sequences,
         .go_backwards = L->cfg.go_backwards, .act = L->cfg.activation,
