@@ -16,7 +16,8 @@
  * Units: infer, one gru_forward; stream, gru_stream_begin and T calls of gru_step;
  * train, gru_forward_train and gru_backward (outputs compared: y and the gradients).
  *
- * Usage: bench_ab LIB_A LIB_B B,T,I,H RESET_AFTER THREADS REPS [infer|stream|train]
+ * Usage: bench_ab LIB_A LIB_B B,T,I,H RESET_AFTER THREADS REPS [infer|stream|train [N]]
+ *   N: units per timed repetition (default 1; more for units of a few microseconds)
  * Example (the base commit built in ../base/build):
  *   bench_ab ../base/build/libgru.so build/libgru.so 1,1000,64,128 1 1 31 stream
  */
@@ -219,16 +220,17 @@ int main(int argc, char **argv)
         T < 1 || I < 1 || H < 1) {
         fprintf(stderr,
                 "usage: bench_ab LIB_A LIB_B B,T,I,H RESET_AFTER THREADS REPS "
-                "[infer|stream|train]\n");
+                "[infer|stream|train [N]]\n");
         return 2;
     }
     ra = atoi(argv[4]);
     const int nth = atoi(argv[5]), reps = atoi(argv[6]);
     const char *m = argc > 7 ? argv[7] : "infer";
+    const long nu = argc > 8 ? atol(argv[8]) : 1;
     mode = !strcmp(m, "infer") ? 0 : !strcmp(m, "stream") ? 1 : !strcmp(m, "train") ? 2 : -1;
-    if (mode < 0 || nth < 1 || reps < 1) {
-        fprintf(stderr, "bench_ab: expected THREADS, REPS >= 1 and a mode infer, stream or "
-                        "train\n");
+    if (mode < 0 || nth < 1 || reps < 1 || nu < 1) {
+        fprintf(stderr, "bench_ab: expected THREADS, REPS, N >= 1 and a mode infer, stream "
+                        "or train\n");
         return 2;
     }
     side sd[2];
@@ -284,18 +286,19 @@ int main(int argc, char **argv)
                 nanosleep(&gap, NULL);
             }
             const double t0 = now_s();
-            if (unit(&sd[i]) != GRU_OK) {
-                fprintf(stderr, "bench_ab: %s: %s\n", argv[1 + i], sd[i].f.errmsg());
-                return 1;
-            }
-            t[i] = now_s() - t0;
+            for (long u = 0; u < nu; u++)
+                if (unit(&sd[i]) != GRU_OK) {
+                    fprintf(stderr, "bench_ab: %s: %s\n", argv[1 + i], sd[i].f.errmsg());
+                    return 1;
+                }
+            t[i] = (now_s() - t0) / (double)nu;
             best[i] = t[i] < best[i] ? t[i] : best[i];
         }
         r[rep] = t[1] / t[0];
     }
     qsort(r, (size_t)reps, sizeof(double), cmp_d);
-    printf("%s B=%ld T=%ld I=%ld H=%ld reset_after=%d threads=%d: fastest A %.4f ms, "
-           "B %.4f ms; B / A quartiles %.3f %.3f %.3f (%d repetitions)\n",
+    printf("%s B=%ld T=%ld I=%ld H=%ld reset_after=%d threads=%d: fastest A %.4g ms, "
+           "B %.4g ms; B / A quartiles %.3f %.3f %.3f (%d repetitions)\n",
            m, B, T, I, H, ra, nth, best[0] * 1e3, best[1] * 1e3, r[reps / 4], r[reps / 2],
            r[(3 * reps) / 4], reps);
     for (int i = 0; i < 2; i++)
