@@ -6,7 +6,9 @@
  * oneDNN has only sigmoid and tanh, so the other pairs cannot be compared with it
  * directly; this program times libgru with each pair on the same shapes (float32, the
  * shapes of bench/SHAPES.md, both reset_after variants) and prints the median ms and the
- * ratio to libgru's own tanh/sigmoid in the same run. Multiply that ratio by bench_gru's
+ * ratio to libgru's own tanh/sigmoid in the same run: the median over repetitions of the
+ * pair's time divided by the baseline's in the same repetition, the pairs called in turn
+ * (--time S: about S seconds per pair and case). Multiply that ratio by bench_gru's
  * ratio to oneDNN for the pair's ratio to oneDNN. The first pair listed is the baseline.
  * Default pairs: tanh:sigmoid, tanh:hard_sigmoid (the Keras 2 default), the Keras 3
  * hard_sigmoid, relu:sigmoid, gelu:sigmoid, swish:hard_sigmoid, softsign:sigmoid. */
@@ -57,15 +59,26 @@ static float *random_floats(int64_t n, float scale, unsigned *seed)
     return p;
 }
 
-/* Median ms of one forward (or training forward + backward) with this pair; <0 on error. */
-static double time_pair(const shape *s, int ra, int train, int threads, double budget,
-                        gru_activation act, gru_activation ract)
+enum { MAXP = 16 };
+
+/* Each pair's median ms of one forward (or training forward + backward), and the median
+ * of its time divided by the first pair's in the same repetition: every repetition calls
+ * each pair's layer once, in turn (the order rotating), so that neighbouring calls see the
+ * same machine (on a shared VM the speed of the same code moves by 10-30% within
+ * minutes). The layers share their inputs, outputs and training workspace. 0, or -1 on
+ * an error. */
+static int time_pairs(const shape *s, int ra, int train, int threads, double budget, int np,
+                      const gru_activation *act, const gru_activation *ract, double *ms,
+                      double *ratio)
 {
     const int64_t B = s->B, T = s->T, I = s->I, H = s->H;
     unsigned seed = 12345u;
-    double result = -1.0;
-    gru_layer *layer = NULL;
+    int result = -1;
+    gru_layer *layer[MAXP] = {NULL};
     void *ws = NULL;
+    enum { MAXREP = 200 };
+    double *t = malloc(sizeof(double) * MAXREP * (size_t)np);
+    double *v = malloc(sizeof(double) * MAXREP);
     float *x = random_floats(B * T * I, 1.0f, &seed);
     float *k = random_floats(I * 3 * H, 0.1f, &seed);
     float *rk = random_floats(H * 3 * H, 0.1f, &seed);
@@ -76,28 +89,31 @@ static double time_pair(const shape *s, int ra, int train, int threads, double b
     float *dk = malloc((size_t)(I * 3 * H) * sizeof(float));
     float *drk = malloc((size_t)(H * 3 * H) * sizeof(float));
     float *db = malloc((size_t)(2 * 3 * H) * sizeof(float));
-    if (!x || !k || !rk || !bias || !y || !dy || !dx || !dk || !drk || !db)
-        goto out;
-    gru_config cfg;
-    if (gru_config_init(&cfg, H) != GRU_OK)
-        goto out;
-    cfg.input_dim = I;
-    cfg.activation = act;
-    cfg.recurrent_activation = ract;
-    cfg.reset_after = ra;
-    cfg.return_sequences = true;
-    cfg.weights[0] = k;
-    cfg.weights[1] = rk;
-    cfg.weights[2] = bias;
-    if (gru_layer_create(&cfg, &layer) != GRU_OK ||
-        gru_layer_set_num_threads(layer, threads) != GRU_OK ||
-        gru_layer_reserve(layer, B, T) != GRU_OK)
+    if (!t || !v || !x || !k || !rk || !bias || !y || !dy || !dx || !dk || !drk || !db)
         goto out;
     size_t wsb = 0;
-    if (train) {
-        if (gru_train_workspace_size(layer, B, T, &wsb) != GRU_OK || !(ws = malloc(wsb)))
+    for (int p = 0; p < np; p++) {
+        gru_config cfg;
+        if (gru_config_init(&cfg, H) != GRU_OK)
             goto out;
+        cfg.input_dim = I;
+        cfg.activation = act[p];
+        cfg.recurrent_activation = ract[p];
+        cfg.reset_after = ra;
+        cfg.return_sequences = true;
+        cfg.weights[0] = k;
+        cfg.weights[1] = rk;
+        cfg.weights[2] = bias;
+        size_t w = 0;
+        if (gru_layer_create(&cfg, &layer[p]) != GRU_OK ||
+            gru_layer_set_num_threads(layer[p], threads) != GRU_OK ||
+            gru_layer_reserve(layer[p], B, T) != GRU_OK ||
+            (train && gru_train_workspace_size(layer[p], B, T, &w) != GRU_OK))
+            goto out;
+        wsb = w > wsb ? w : wsb;
     }
+    if (train && !(ws = malloc(wsb)))
+        goto out;
     gru_tensor tx = gru_tensor_3d(GRU_FLOAT32, B, T, I, x);
     gru_tensor ty = gru_tensor_3d(GRU_FLOAT32, B, T, H, y);
     gru_tensor tdy = gru_tensor_3d(GRU_FLOAT32, B, T, H, dy);
@@ -107,37 +123,52 @@ static double time_pair(const shape *s, int ra, int train, int threads, double b
     gru_tensor tdb = ra ? gru_tensor_2d(GRU_FLOAT32, 2, 3 * H, db)
                         : gru_tensor_1d(GRU_FLOAT32, 3 * H, db);
     gru_grads g = {&tdk, &tdrk, &tdb};
-    enum { MAXREP = 200 };
-    double t[MAXREP];
     int reps = 0;
-    double start = now_s();
+    const double start = now_s();
+    /* two untimed rounds, then rounds until about budget seconds per pair */
     for (int rep = -2; rep < MAXREP; rep++) {
-        double t0 = now_s();
-        int rc;
-        if (train) {
-            rc = gru_forward_train(layer, &tx, NULL, NULL, &ty, NULL, ws, wsb, NULL);
-            if (rc == GRU_OK)
-                rc = gru_backward(layer, ws, wsb, &tdy, NULL, &tdx, NULL, &g,
-                                  GRU_GRAD_OVERWRITE);
-        } else {
-            rc = gru_forward(layer, &tx, NULL, NULL, &ty, NULL);
+        for (int j = 0; j < np; j++) {
+            const int p = (j + (rep < 0 ? 0 : rep)) % np;
+            const double t0 = now_s();
+            int rc;
+            if (train) {
+                rc = gru_forward_train(layer[p], &tx, NULL, NULL, &ty, NULL, ws, wsb, NULL);
+                if (rc == GRU_OK)
+                    rc = gru_backward(layer[p], ws, wsb, &tdy, NULL, &tdx, NULL, &g,
+                                      GRU_GRAD_OVERWRITE);
+            } else {
+                rc = gru_forward(layer[p], &tx, NULL, NULL, &ty, NULL);
+            }
+            if (rc != GRU_OK) {
+                fprintf(stderr, "bench_act: %s\n", gru_errmsg());
+                goto out;
+            }
+            if (rep >= 0)
+                t[(size_t)p * MAXREP + (size_t)reps] = now_s() - t0;
         }
-        if (rc != GRU_OK) {
-            fprintf(stderr, "bench_act: %s\n", gru_errmsg());
-            goto out;
-        }
-        double dt = now_s() - t0;
         if (rep >= 0)
-            t[reps++] = dt;
-        if (reps >= 3 && now_s() - start > budget)
+            reps++;
+        if (reps >= 3 && now_s() - start > budget * np)
             break;
     }
-    qsort(t, (size_t)reps, sizeof t[0], bench_cmp_double);
-    result = 1e3 * t[reps / 2];
+    for (int p = 0; p < np; p++) {
+        double *tp = t + (size_t)p * MAXREP;
+        for (int r = 0; r < reps; r++)
+            v[r] = tp[r] / t[r];
+        qsort(v, (size_t)reps, sizeof v[0], bench_cmp_double);
+        ratio[p] = v[reps / 2];
+    }
+    for (int p = 0; p < np; p++) { /* after every ratio: sorting reorders the times */
+        double *tp = t + (size_t)p * MAXREP;
+        qsort(tp, (size_t)reps, sizeof tp[0], bench_cmp_double);
+        ms[p] = 1e3 * tp[reps / 2];
+    }
+    result = 0;
 out:
-    gru_layer_destroy(layer);
+    for (int p = 0; p < np; p++)
+        gru_layer_destroy(layer[p]);
     free(ws); free(x); free(k); free(rk); free(bias); free(y); free(dy); free(dx);
-    free(dk); free(drk); free(db);
+    free(dk); free(drk); free(db); free(t); free(v);
     return result;
 }
 
@@ -162,7 +193,6 @@ int main(int argc, char **argv)
         }
     }
     /* the pairs, parsed once */
-    enum { MAXP = 16 };
     gru_activation pa[MAXP], pr[MAXP];
     char names[MAXP][132];
     int np = 0;
@@ -188,7 +218,8 @@ int main(int argc, char **argv)
         np++;
         p = e ? e + 1 : NULL;
     }
-    printf("# bench_act: libgru float32, %d thread(s); ratio = ms / ms of %s (same run)\n",
+    printf("# bench_act: libgru float32, %d thread(s); ratio = median of ms / ms of %s in "
+           "the same repetition\n",
            threads, names[0]);
     printf("%-5s %-6s %-3s %-32s %10s %7s\n", "shape", "mode", "ra", "activation/recurrent",
            "median_ms", "ratio");
@@ -199,17 +230,14 @@ int main(int argc, char **argv)
             if (!in_list(modes, train ? "train" : "infer"))
                 continue;
             for (int ra = 0; ra < 2; ra++) {
-                double base = -1.0;
-                for (int p = 0; p < np; p++) {
-                    double ms = time_pair(&shapes[si], ra, train, threads, budget, pa[p], pr[p]);
-                    if (ms < 0)
-                        return 1;
-                    if (p == 0)
-                        base = ms;
+                double ms[MAXP], ratio[MAXP];
+                if (time_pairs(&shapes[si], ra, train, threads, budget, np, pa, pr, ms, ratio))
+                    return 1;
+                for (int p = 0; p < np; p++)
                     printf("%-5s %-6s %-3s %-32s %10.3f %7.2f\n", shapes[si].name,
-                           train ? "train" : "infer", ra ? "T" : "F", names[p], ms, ms / base);
-                    fflush(stdout);
-                }
+                           train ? "train" : "infer", ra ? "T" : "F", names[p], ms[p],
+                           ratio[p]);
+                fflush(stdout);
             }
         }
     }
