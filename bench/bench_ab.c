@@ -13,6 +13,9 @@
  * THREADS > 1 it pauses 20 ms before each unit, so that the other library's spinning
  * workers have gone to sleep.
  *
+ * BENCH_AB_ACT=activation:recurrent_activation in the environment (Keras names, e.g.
+ * gelu:sigmoid) gives both layers that pair instead.
+ *
  * Units: infer, one gru_forward; stream, gru_stream_begin and T calls of gru_step;
  * train, gru_forward_train and gru_backward (outputs compared: y and the gradients).
  *
@@ -51,6 +54,7 @@ typedef struct api {
     int (*backward)(gru_layer *, void *, size_t, const gru_tensor *, const gru_tensor *,
                     gru_tensor *, gru_tensor *, const gru_grads *, unsigned);
     const char *(*errmsg)(void);
+    int (*act_from_name)(const char *, gru_activation *);
 } api;
 
 /* One side: its library, its layer, its buffers. */
@@ -64,6 +68,7 @@ typedef struct side {
 
 static long B, T, I, H;
 static int ra, mode; /* mode: 0 infer, 1 stream, 2 train */
+static const char *acts; /* BENCH_AB_ACT: "activation:recurrent_activation", or NULL */
 static float *x, *xs, *dy, *k, *rk, *bias;
 
 static int load(const char *path, api *f)
@@ -90,6 +95,7 @@ static int load(const char *path, api *f)
         {"gru_forward_train", (void **)&f->forward_train},
         {"gru_backward", (void **)&f->backward},
         {"gru_errmsg", (void **)&f->errmsg},
+        {"gru_activation_from_name", (void **)&f->act_from_name},
     };
     for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
         /* POSIX: a data pointer from dlsym converts to a function pointer */
@@ -132,6 +138,19 @@ static int setup(side *s, int nth)
     cfg.return_sequences = true;
     cfg.activation = GRU_ACT_TANH;
     cfg.recurrent_activation = GRU_ACT_SIGMOID;
+    if (acts) {
+        char a[64];
+        snprintf(a, sizeof a, "%s", acts);
+        char *colon = strchr(a, ':');
+        if (colon)
+            *colon = '\0';
+        if (!colon || f->act_from_name(a, &cfg.activation) != GRU_OK ||
+            f->act_from_name(colon + 1, &cfg.recurrent_activation) != GRU_OK) {
+            fprintf(stderr, "bench_ab: BENCH_AB_ACT: expected activation:recurrent_activation, "
+                            "got '%s'\n", acts);
+            return -1;
+        }
+    }
     cfg.reset_after = ra != 0;
     gru_tensor tk = t2(I, 3 * H, k), trk = t2(H, 3 * H, rk);
     gru_tensor tb = ra ? t2(2, 3 * H, bias) : (gru_tensor){GRU_FLOAT32, 1, {3 * H, 0, 0, 0}, bias};
@@ -233,6 +252,7 @@ int main(int argc, char **argv)
                         "or train\n");
         return 2;
     }
+    acts = getenv("BENCH_AB_ACT");
     side sd[2];
     memset(sd, 0, sizeof sd);
     if (load(argv[1], &sd[0].f) || load(argv[2], &sd[1].f))

@@ -630,9 +630,10 @@ static inline AI void SFX(gate_end)(const int nb, const int nv, const int dflt,
     }
 }
 
-/* tile_end's general form, item by item through gate_end: with the default activations
- * GE_MAX items at a time, with others one at a time (vact's switch, inlined at every
- * vector of GE_MAX items, would multiply the code for little). Out of line, one copy for
+/* tile_end's general form (a last group narrower than a vector, masks), item by item
+ * through gate_end: with the default activations GE_MAX items at a time, with others one
+ * at a time (vact's switch, inlined at every vector of GE_MAX items, would multiply the
+ * code for little). Out of line, one copy for
  * every tile shape (tile_end): inlined into each (unrolled, with the activation switch at
  * every vector) the gate math made run_ra 386 KB and run_zr 270 KB of code; out of line
  * S1-S3 with reset_after = TRUE ran 1-2% faster (2026-11-26). */
@@ -669,16 +670,27 @@ static void SFX(tile_end_items)(const SFX(stepv) *S, int nv, int64_t b0, int mr,
     }
 }
 
-/* gate_end's arithmetic (the same operations in the same order) for nb items with the
- * default activations and no mask, straight-line code on row pointers: item i is sample
+/* v[0..n) = act(v[0..n)), out of line: the gate math of whole groups with activations
+ * other than sigmoid and tanh (gate_row), the activation's switch once a call instead of
+ * inlined at every vector. */
+static __attribute__((noinline)) void SFX(vact_n)(gru_activation act, VEC *v, int n)
+{
+    for (int i = 0; i < n; i++)
+        v[i] = SFX(vact)(act, v[i]);
+}
+
+/* gate_end's arithmetic (the same operations in the same order) for nb items with no
+ * mask, straight-line code on row pointers: item i is sample
  * b + i, group g (col, a constant at every call: a multi-row tile's column), or sample b,
  * group g + i (a row of whole groups), its products at a + i * da. gate_end's general
  * form (each item's sample, group, width and mask looked up one by one) took about twice
  * as long: S1 3%, S2 and S3 2-3%, S2 on two threads 4-6%, the S1 stream 3-7% faster in
- * all (2026-11-27). */
+ * all (2026-11-27). dflt: sigmoid and tanh inlined; else the layer's activations through
+ * vact_n (the same functions gate_end's general form applies, the same bits; S1 with
+ * gelu, swish or hard_sigmoid 3.5-6.5% faster than item by item). */
 static inline AI void SFX(gate_row)(const int nb, const int nv, const int col,
                                     const SFX(stepv) *S, int64_t b, int64_t g, const float *a,
-                                    int64_t da)
+                                    int64_t da, const int dflt)
 {
     const gru__fast_job *J = S->J;
     const int64_t H = J->H, T = J->T;
@@ -698,12 +710,17 @@ static inline AI void SFX(gate_row)(const int nb, const int nv, const int col,
             rr[i] = VADD(VLOAD(xi + H), VLOAD(ai + VW));
         }
     }
+    if (dflt) {
 #pragma GCC unroll 4
-    for (int i = 0; i < nb; i++)
-        zz[i] = SFX(vsigmoid)(zz[i]);
+        for (int i = 0; i < nb; i++)
+            zz[i] = SFX(vsigmoid)(zz[i]);
 #pragma GCC unroll 4
-    for (int i = 0; i < nb; i++)
-        rr[i] = SFX(vsigmoid)(rr[i]);
+        for (int i = 0; i < nb; i++)
+            rr[i] = SFX(vsigmoid)(rr[i]);
+    } else {
+        SFX(vact_n)(J->ract, zz, nb);
+        SFX(vact_n)(J->ract, rr, nb);
+    }
     if (nv == 2) {
 #pragma GCC unroll 4
         for (int i = 0; i < nb; i++) {
@@ -717,8 +734,10 @@ static inline AI void SFX(gate_row)(const int nb, const int nv, const int col,
         const VEC c = VADD(VLOAD(xb + i * dx + 2 * H),
                            VMUL(rr[i], VADD(VLOAD(a + i * da + 2 * VW),
                                             VLOAD(bh + i * dbh + 2 * VW))));
-        hh[i] = SFX(vtanh)(c);
+        hh[i] = dflt ? SFX(vtanh)(c) : c;
     }
+    if (!dflt)
+        SFX(vact_n)(J->act, hh, nb);
     /* outputs: row (b + i, s) or (b, s) of y (B, T, H), when the tiles store them */
     float *y = J->ret_seq && !S->ydef ? J->y + (b * T + S->s) * H + g * VW : NULL;
     const int64_t dy = col ? T * H : VW;
@@ -733,16 +752,15 @@ static inline AI void SFX(gate_row)(const int nb, const int nv, const int col,
 }
 
 /* The gate math of a tile of samples [b0, b0 + mr), groups [g, g + ng), from a (mr, ng, nv
- * vectors): with the default activations and no mask by gate_row, GE_MAX items at a time
- * (along each sample's row of groups, or down each group's column of samples when the
- * tile has fewer groups than that); a last group narrower than a vector, other
- * activations and masks through tile_end_items. */
+ * vectors): without a mask by gate_row, GE_MAX items at a time (along each sample's row
+ * of groups, or down each group's column of samples when the tile has fewer groups than
+ * that); a last group narrower than a vector and masks through tile_end_items. */
 static __attribute__((noinline)) void SFX(tile_end)(const SFX(stepv) *S, int nv, int64_t b0,
                                                     int mr, int64_t g, int ng, const float *a)
 {
     const gru__fast_job *J = S->J;
     const int dflt = J->ract == GRU_ACT_SIGMOID && (nv == 2 || J->act == GRU_ACT_TANH);
-    if (!dflt || J->mask) {
+    if (J->mask) {
         SFX(tile_end_items)(S, nv, b0, mr, g, ng, a);
         return;
     }
@@ -750,7 +768,8 @@ static __attribute__((noinline)) void SFX(tile_end)(const SFX(stepv) *S, int nv,
     const int64_t da = (int64_t)ng * nv * VW; /* from one sample's products to the next's */
     /* gate_row with nv a constant in each branch */
 #define GROW(k, c, bb, gg, aa, d)                                                              \
-    (nv == 3 ? SFX(gate_row)(k, 3, c, S, bb, gg, aa, d) : SFX(gate_row)(k, 2, c, S, bb, gg, aa, d))
+    (nv == 3 ? SFX(gate_row)(k, 3, c, S, bb, gg, aa, d, dflt)                                  \
+             : SFX(gate_row)(k, 2, c, S, bb, gg, aa, d, dflt))
     if (mr > 1 && ng < GE_MAX) {
         for (int i = 0; i < nw; i++) {
             const float *ai = a + i * nv * VW;
