@@ -116,8 +116,9 @@ typedef struct gru__fwd_args {
     void *ws;                /* workspace of gru__fwd_ws_bytes(B, T) bytes */
     bool alt;                /* an odd call of a stream: kernels may walk the weights in
                                 the other order (same results within rounding) */
-    const struct gru__fwd_layout *lay; /* ws's layout for (B, T) (gru__fwd_layout_get),
-                                          or NULL: the kernel works it out */
+    const struct gru__fwd_layout *lay; /* ws's layout for (B, T) (gru__fwd_layout_get):
+                                          the caller's, worked out once (a stream's at
+                                          gru_stream_begin) */
 } gru__fwd_args;
 
 /* Elements between two samples' rows of xp (T, B, 3H) in the forward workspace: 3H, or

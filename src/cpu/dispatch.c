@@ -410,12 +410,7 @@ void gru__forward_fast_f32(const gru__fwd_args *a)
     }
     const int nth = layer_nth(L);
     const int64_t B = a->B, T = a->T, I = L->I, H = L->H, bhs = gru__fast_bh_stride(B, H);
-    gru__fwd_layout lay_own;
     const gru__fwd_layout *lay = a->lay;
-    if (!lay) {
-        gru__fwd_layout_get(L, B, T, &lay_own);
-        lay = &lay_own;
-    }
     char *ws = a->ws;
     gru__fast_job J = {
         .f = f, .pool = nth > 1 ? L->pool : NULL, .B = B, .T = T, .I = I, .H = H,

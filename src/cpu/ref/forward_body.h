@@ -18,14 +18,13 @@ void SFX(gru__forward_ref)(const gru__fwd_args *a)
     const REAL *b_rec = (bias && c->reset_after) ? bias + H3 : NULL; /* (3H) */
     const uint8_t *mask = a->mask;                  /* (B, T) or NULL */
     REAL *y = a->y;
-    gru__fwd_layout lay;
-    gru__fwd_layout_get(L, B, T, &lay);
+    const gru__fwd_layout *lay = a->lay;
     char *ws = a->ws;
-    REAL *xp = (REAL *)(ws + lay.xp);               /* (T, B, 3H) */
-    REAL *h = (REAL *)(ws + lay.h);                 /* (B, H) */
-    REAL *hr = (REAL *)(ws + lay.hr);               /* (B, 3H) */
-    REAL *rh = (REAL *)(ws + lay.rh);               /* (B, H) */
-    uint8_t *started = (uint8_t *)(ws + lay.started); /* (B) */
+    REAL *xp = (REAL *)(ws + lay->xp);               /* (T, B, 3H) */
+    REAL *h = (REAL *)(ws + lay->h);                 /* (B, H) */
+    REAL *hr = (REAL *)(ws + lay->hr);               /* (B, 3H) */
+    REAL *rh = (REAL *)(ws + lay->rh);               /* (B, H) */
+    uint8_t *started = (uint8_t *)(ws + lay->started); /* (B) */
     const gru_activation act = c->activation, ract = c->recurrent_activation;
 
     /* 1. Input projection of every timestep: xp[t, b] = x[b, t] · K + b_in. */
