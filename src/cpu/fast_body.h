@@ -888,29 +888,20 @@ static __attribute__((noinline)) void SFX(hf_end)(const SFX(stepv) *S, int64_t b
 {
     const gru__fast_job *J = S->J;
     const int64_t T = J->T, H = J->H;
-    if (J->act == GRU_ACT_TANH && !J->mask) {
-        /* whole groups down their columns of samples (hf_col), GE_MAX at a time */
-        const int nw = SFX(nwhole)(H, g, ng);
-        for (int gi = 0; gi < nw; gi++) {
-            int m = 0;
-            for (; m + GE_MAX <= mr; m += GE_MAX)
-                SFX(hf_col)(GE_MAX, S, b0 + m, g + gi, a + (m * ng + gi) * VW, ng * VW);
-            for (; m < mr; m++)
-                SFX(hf_col)(1, S, b0 + m, g + gi, a + (m * ng + gi) * VW, ng * VW);
-        }
-        for (int m = 0; m < mr; m++) /* the last group, narrower than a vector */
-            for (int gi = nw; gi < ng; gi++) {
-                const int64_t u0 = (g + gi) * VW;
-                const int n = H - u0 < VW ? (int)(H - u0) : VW;
-                SFX(h_end)(S, b0 + m, u0, n, VLOAD(a + (m * ng + gi) * VW),
-                           S->hw + (b0 + m) * H, 1, J->ret_seq);
-            }
-        return;
+    /* tanh, no mask: whole groups down their columns of samples (hf_col), GE_MAX at a
+     * time; the rest (a last group narrower than a vector, or all) through h_end */
+    const int nw = J->act == GRU_ACT_TANH && !J->mask ? SFX(nwhole)(H, g, ng) : 0;
+    for (int gi = 0; gi < nw; gi++) {
+        int m = 0;
+        for (; m + GE_MAX <= mr; m += GE_MAX)
+            SFX(hf_col)(GE_MAX, S, b0 + m, g + gi, a + (m * ng + gi) * VW, ng * VW);
+        for (; m < mr; m++)
+            SFX(hf_col)(1, S, b0 + m, g + gi, a + (m * ng + gi) * VW, ng * VW);
     }
     for (int m = 0; m < mr; m++) {
         const int64_t b = b0 + m;
         const int keep = !J->mask || J->mask[b * T + S->t];
-        for (int gi = 0; gi < ng; gi++) {
+        for (int gi = nw; gi < ng; gi++) {
             const int64_t u0 = (g + gi) * VW;
             const int n = H - u0 < VW ? (int)(H - u0) : VW;
             SFX(h_end)(S, b, u0, n, VLOAD(a + (m * ng + gi) * VW), S->hw + b * H, keep,
