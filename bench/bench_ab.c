@@ -108,6 +108,8 @@ static int load(const char *path, api *f)
     return 0;
 }
 
+/* gru_tensor_2d / _3d of gru.h, written here: bench_ab links no libgru (each side's
+ * functions come from its dlopened library). */
 static gru_tensor t2(long a, long b, float *p)
 {
     gru_tensor t = {GRU_FLOAT32, 2, {a, b, 0, 0}, p};
