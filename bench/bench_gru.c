@@ -968,6 +968,7 @@ typedef struct result {
     int threads, lg_threads;
     double lg_ms, dn_ms;     /* median; NAN when not run */
     double lg_min, dn_min;   /* fastest repetition */
+    double pratio;           /* median over repetitions i of dn_i / lg_i (NAN when not both) */
     int lg_reps, dn_reps;
     double maxdiff;          /* max |libgru - oneDNN| of y (NAN when not both) */
     double maxdiff_grad;     /* of the gradients (NAN when not both) */
@@ -1190,7 +1191,19 @@ static int run_case(const options *o, const shape *s, int ra, int mode, int thre
             }
         }
     }
-    res->lg_min = res->dn_min = NAN;
+    res->lg_min = res->dn_min = res->pratio = NAN;
+    /* The paired ratio: repetition i of each library ran next to each other (run by run
+     * on one thread, in the same pair of blocks with more), so the machine's load of that
+     * moment weighs on both; the median of these ratios moves less with a noisy
+     * neighbour than the ratio of the two medians. Before the medians sort the times. */
+    const int np = n_lg < n_dn ? n_lg : n_dn;
+    double *v_pr = np > 0 ? calloc((size_t)np, sizeof(double)) : NULL;
+    if (v_pr) {
+        for (int i = 0; i < np; i++)
+            v_pr[i] = v_dn[i] / v_lg[i];
+        res->pratio = median(v_pr, np);
+        free(v_pr);
+    }
     if (n_lg > 0) {
         res->lg_ms = 1e3 * median(v_lg, n_lg); /* sorts */
         res->lg_min = 1e3 * v_lg[0];
@@ -1221,14 +1234,16 @@ static void fmt_num(char *buf, size_t cap, const char *fmt, double v)
 
 static void print_header(void)
 {
-    printf("%-5s %-5s %-5s %3s %3s %10s %10s %9s %9s %8s %8s %6s %6s %7s %9s %7s %7s\n",
+    printf("%-5s %-5s %-5s %3s %3s %10s %10s %9s %9s %8s %8s %6s %6s %7s %7s %9s %7s %7s\n",
            "shape", "reset", "mode", "thr", "lgT", "libgru_ms", "oneDNN_ms", "lg_min", "dn_min",
-           "lg_GF/s", "dn_GF/s", "lg_%pk", "dn_%pk", "ratio", "maxdiff", "lg_MiB", "dn_MiB");
+           "lg_GF/s", "dn_GF/s", "lg_%pk", "dn_%pk", "ratio", "pratio", "maxdiff", "lg_MiB",
+           "dn_MiB");
 }
 
 static void print_row(const result *r)
 {
     char a[32], b[32], c[32], d[32], e[32], f[32], g[32], h[32], i[32], j[32], m1[32], m2[32];
+    char pr[32];
     double lg_gf = r->flops / (r->lg_ms * 1e-3) * 1e-9;
     double dn_gf = r->flops / (r->dn_ms * 1e-3) * 1e-9;
     fmt_num(a, sizeof a, "%.3f", r->lg_ms);
@@ -1240,6 +1255,7 @@ static void print_row(const result *r)
     fmt_num(e, sizeof e, "%.1f", r->peak > 0 ? 100.0 * lg_gf / r->peak : NAN);
     fmt_num(f, sizeof f, "%.1f", r->peak > 0 ? 100.0 * dn_gf / r->peak : NAN);
     fmt_num(g, sizeof g, "%.3f", r->dn_ms / r->lg_ms);
+    fmt_num(pr, sizeof pr, "%.3f", r->pratio);
     double md = r->maxdiff;
     if (r->maxdiff_grad == r->maxdiff_grad && (md != md || r->maxdiff_grad > md))
         md = r->maxdiff_grad;
@@ -1253,9 +1269,9 @@ static void print_row(const result *r)
     char lgt[8];
     if (r->lg_ms == r->lg_ms) snprintf(lgt, sizeof lgt, "%d", r->lg_threads);
     else snprintf(lgt, sizeof lgt, "-");
-    printf("%-5s %-5s %-5s %3d %3s %10s %10s %9s %9s %8s %8s %6s %6s %7s %9s %7s %7s\n",
+    printf("%-5s %-5s %-5s %3d %3s %10s %10s %9s %9s %8s %8s %6s %6s %7s %7s %9s %7s %7s\n",
            r->s->name, r->reset_after ? "TRUE" : "FALSE", MODE_NAME[r->mode],
-           r->threads, lgt, a, b, m1, m2, c, d, e, f, g, h, i, j);
+           r->threads, lgt, a, b, m1, m2, c, d, e, f, g, pr, h, i, j);
     if (mismatch)
         printf("  ^ MISMATCH: libgru and oneDNN disagree on this case (maxdiff above)\n");
     fflush(stdout);
@@ -1271,17 +1287,19 @@ static void write_csv(const char *path, const result *rs, int n, const double *p
     fprintf(f, "shape,B,T,I,H,reset_after,mode,threads,lg_threads,libgru_ms,onednn_ms,"
                "gflop,peak_gflops,maxdiff,maxdiff_grad,lg_reps,dn_reps,lg_mib,dn_mib,"
                "dn_workspace_bytes,dn_scratchpad_fwd_bytes,dn_scratchpad_bwd_bytes,"
-               "dn_weights_bytes,lg_workspace_bytes,libgru_min_ms,onednn_min_ms,loadavg,rtt_ns\n");
+               "dn_weights_bytes,lg_workspace_bytes,libgru_min_ms,onednn_min_ms,loadavg,rtt_ns,"
+               "paired_ratio\n");
     for (int i = 0; i < n; i++) {
         const result *r = &rs[i];
         fprintf(f, "%s,%lld,%lld,%lld,%lld,%d,%s,%d,%d,%.6f,%.6f,%.6f,%.2f,%.3e,%.3e,%d,%d,"
-                   "%.2f,%.2f,%zu,%zu,%zu,%zu,%zu,%.6f,%.6f,%.2f,%.0f\n",
+                   "%.2f,%.2f,%zu,%zu,%zu,%zu,%zu,%.6f,%.6f,%.2f,%.0f,%.4f\n",
                 r->s->name, (long long)r->s->B, (long long)r->s->T, (long long)r->s->I,
                 (long long)r->s->H, r->reset_after, MODE_NAME[r->mode], r->threads,
                 r->lg_threads, r->lg_ms, r->dn_ms, r->flops * 1e-9, r->peak, r->maxdiff,
                 r->maxdiff_grad, r->lg_reps, r->dn_reps, r->lg_mem, r->dn_mem,
                 r->dn_sizes.workspace, r->dn_sizes.scratchpad_fwd, r->dn_sizes.scratchpad_bwd,
-                r->dn_sizes.weights, r->lg_workspace, r->lg_min, r->dn_min, r->load, r->rtt);
+                r->dn_sizes.weights, r->lg_workspace, r->lg_min, r->dn_min, r->load, r->rtt,
+                r->pratio);
     }
     (void)peaks;
     fclose(f);
@@ -1370,8 +1388,10 @@ int main(int argc, char **argv)
     }
     if (!o.quiet) {
         printf("\nlibgru_ms / oneDNN_ms: median; lg_min / dn_min: fastest repetition. "
-               "ratio = oneDNN ms / libgru ms (medians;\n> 1: libgru faster). GFLOP/s and %%pk "
-               "from the medians: forward = 2*B*T*3H*(I+H) FLOPs, train = 3x.\n"
+               "ratio = oneDNN ms / libgru ms (medians;\n> 1: libgru faster); pratio = the median "
+               "of oneDNN ms / libgru ms over the repetitions,\neach pair run next to each "
+               "other. GFLOP/s and %%pk from the medians: forward = 2*B*T*3H*(I+H) FLOPs,\n"
+               "train = 3x.\n"
                "maxdiff = max |libgru - oneDNN| over the output sequence, and over each "
                "gradient divided by max(1, its largest |value|)\nwhen both train.\n"
                "lg_MiB / dn_MiB = resident memory added by each library's setup and first "

@@ -4,8 +4,9 @@
     python3 bench/results_md.py build-bench/results/bench.csv > table.md
 
 Columns: median ms of libgru and oneDNN, GFLOP/s and % of the FMA peak measured in the
-same run, ratio = oneDNN ms / libgru ms (> 1: libgru faster), and the fastest repetition
-of each (steadier on a loaded machine); then the range of the cross-core round trip
+same run, ratio = oneDNN ms / libgru ms (> 1: libgru faster), the paired ratio (the median
+of oneDNN ms / libgru ms over repetitions run next to each other, when the CSV has it) and
+the fastest repetition of each (steadier on a loaded machine); then the range of the cross-core round trip
 measured before the multi-thread cases (rtt_ns), when the CSV has it. Standard library
 only.
 """
@@ -27,9 +28,12 @@ def main(argv):
         return 2
     with open(argv[1]) as f:
         rows = list(csv.DictReader(f))
-    print("| shape | reset_after | mode | thr | libgru ms | oneDNN ms | ratio | libgru GFLOP/s "
-          "(% peak) | oneDNN GFLOP/s (% peak) | min ms libgru / oneDNN | maxdiff |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    paired = bool(rows) and "paired_ratio" in rows[0]
+    print("| shape | reset_after | mode | thr | libgru ms | oneDNN ms | ratio | "
+          + ("paired ratio | " if paired else "")
+          + "libgru GFLOP/s (% peak) | oneDNN GFLOP/s (% peak) | min ms libgru / oneDNN | "
+          "maxdiff |")
+    print("|---" * (12 if paired else 11) + "|")
     for r in rows:
         lg, dn = num(r["libgru_ms"]), num(r["onednn_ms"])
         gf, pk = num(r["gflop"]), num(r["peak_gflops"])
@@ -45,6 +49,9 @@ def main(argv):
 
         md = [x for x in (num(r["maxdiff"]), num(r["maxdiff_grad"])) if x is not None]
         ratio = f"**{dn / lg:.2f}**" if lg and dn else "-"
+        if paired:
+            pr = num(r["paired_ratio"])
+            ratio += " | " + (f"{pr:.2f}" if pr is not None else "-")
         thr = r["threads"] if r["lg_threads"] in (r["threads"], "0") else \
             f'{r["threads"]} (libgru {r["lg_threads"]})'
         md_s = f"{max(md):.1e}" if md else "-"
