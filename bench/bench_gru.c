@@ -735,6 +735,25 @@ static int lg_prepare(lg_case *c)
     return 0;
 }
 
+/* One whole-sequence gru_forward: the inference call, and in streaming cases the one timed
+ * next to each streamed repetition for the paired per-step ratio (the stream's own
+ * workspace and state are separate from gru_forward's). */
+static int lg_run_seq(lg_case *c)
+{
+#ifdef BENCH_WITH_LIBGRU
+    gru_tensor x = gru_tensor_3d(GRU_FLOAT32, c->B, c->T, c->I, c->x);
+    gru_tensor y = gru_tensor_3d(GRU_FLOAT32, c->B, c->T, c->H, c->y);
+    if (gru_forward(c->layer, &x, NULL, NULL, &y, NULL) != GRU_OK) {
+        fprintf(stderr, "bench_gru: gru_forward: %s\n", gru_errmsg());
+        return -1;
+    }
+    return 0;
+#else
+    (void)c;
+    return -1;
+#endif
+}
+
 /* One timed call: inference forward, training forward + backward, or T calls of
  * gru_step (streaming). */
 static int lg_run(lg_case *c)
@@ -753,15 +772,8 @@ static int lg_run(lg_case *c)
         return 0;
     }
 #endif
-    if (!c->training) {
-        gru_tensor x = gru_tensor_3d(GRU_FLOAT32, c->B, c->T, c->I, c->x);
-        gru_tensor y = gru_tensor_3d(GRU_FLOAT32, c->B, c->T, c->H, c->y);
-        if (gru_forward(c->layer, &x, NULL, NULL, &y, NULL) != GRU_OK) {
-            fprintf(stderr, "bench_gru: gru_forward: %s\n", gru_errmsg());
-            return -1;
-        }
-        return 0;
-    }
+    if (!c->training)
+        return lg_run_seq(c);
 #if LG_TRAIN
     {
         const int64_t B = c->B, T = c->T, I = c->I, H = c->H;
@@ -794,6 +806,20 @@ static int lg_run(lg_case *c)
     (void)c;
     return -1;
 #endif
+}
+
+/* Times one lg_run_seq into (*v)[(*n)++]; on failure frees *v, sets it NULL (no paired
+ * ratio then) and returns -1. */
+static int lg_time_seq(lg_case *c, double **v, int *n)
+{
+    double t0 = now_s();
+    if (lg_run_seq(c) != 0) {
+        free(*v);
+        *v = NULL;
+        return -1;
+    }
+    (*v)[(*n)++] = now_s() - t0;
+    return 0;
 }
 
 /* oneDNN's side of one timed call. Streaming: T executions of the T = 1 primitive on
@@ -969,6 +995,8 @@ typedef struct result {
     double lg_ms, dn_ms;     /* median; NAN when not run */
     double lg_min, dn_min;   /* fastest repetition */
     double pratio;           /* median over repetitions i of dn_i / lg_i (NAN when not both) */
+    double seq_pratio;       /* stream: median over repetitions of libgru's streamed time over
+                              * its whole-sequence gru_forward timed next to it (NAN else) */
     int lg_reps, dn_reps;
     double maxdiff;          /* max |libgru - oneDNN| of y (NAN when not both) */
     double maxdiff_grad;     /* of the gradients (NAN when not both) */
@@ -1150,7 +1178,8 @@ static int run_case(const options *o, const shape *s, int ra, int mode, int thre
 
     double *v_lg = calloc((size_t)reps, sizeof(double));
     double *v_dn = calloc((size_t)reps, sizeof(double));
-    int n_lg = 0, n_dn = 0;
+    double *v_seq = stream && do_lg ? calloc((size_t)reps, sizeof(double)) : NULL;
+    int n_lg = 0, n_dn = 0, n_seq = 0;
     for (int r = 0; r < reps; r += block) {
         const int nblk = reps - r < block ? reps - r : block;
         /* Alternate which library goes first, so neither always runs on a warm cache
@@ -1160,6 +1189,11 @@ static int run_case(const options *o, const shape *s, int ra, int mode, int thre
             bool ran = false;
             for (int kk = block > 1 ? -1 : 0; kk < nblk; kk++) {
                 if (lg_turn && do_lg) {
+                    /* streaming: the whole sequence timed next to the stream, before
+                     * it and after it by turns */
+                    const bool seq = v_seq && kk >= 0, seq_first = seq && ((r / block) & 1);
+                    if (seq_first)
+                        lg_time_seq(&lg, &v_seq, &n_seq);
                     if (lg_prepare(&lg) != 0) {
                         do_lg = false;
                         break;
@@ -1169,8 +1203,11 @@ static int run_case(const options *o, const shape *s, int ra, int mode, int thre
                         do_lg = false;
                         break;
                     }
+                    double t1 = now_s();
+                    if (seq && !seq_first)
+                        lg_time_seq(&lg, &v_seq, &n_seq);
                     if (kk >= 0)
-                        v_lg[n_lg++] = now_s() - t0;
+                        v_lg[n_lg++] = t1 - t0;
                     ran = true;
                 } else if (!lg_turn && do_dn) {
                     dn_prepare(dn, mode);
@@ -1191,7 +1228,13 @@ static int run_case(const options *o, const shape *s, int ra, int mode, int thre
             }
         }
     }
-    res->lg_min = res->dn_min = res->pratio = NAN;
+    res->lg_min = res->dn_min = res->pratio = res->seq_pratio = NAN;
+    if (v_seq && n_seq == n_lg && n_seq > 0) {
+        for (int i = 0; i < n_seq; i++)
+            v_seq[i] = v_lg[i] / v_seq[i];
+        res->seq_pratio = median(v_seq, n_seq);
+    }
+    free(v_seq);
     /* The paired ratio: repetition i of each library ran next to each other (run by run
      * on one thread, in the same pair of blocks with more), so the machine's load of that
      * moment weighs on both; the median of these ratios moves less with a noisy
@@ -1288,18 +1331,18 @@ static void write_csv(const char *path, const result *rs, int n, const double *p
                "gflop,peak_gflops,maxdiff,maxdiff_grad,lg_reps,dn_reps,lg_mib,dn_mib,"
                "dn_workspace_bytes,dn_scratchpad_fwd_bytes,dn_scratchpad_bwd_bytes,"
                "dn_weights_bytes,lg_workspace_bytes,libgru_min_ms,onednn_min_ms,loadavg,rtt_ns,"
-               "paired_ratio\n");
+               "paired_ratio,stream_seq_paired_ratio\n");
     for (int i = 0; i < n; i++) {
         const result *r = &rs[i];
         fprintf(f, "%s,%lld,%lld,%lld,%lld,%d,%s,%d,%d,%.6f,%.6f,%.6f,%.2f,%.3e,%.3e,%d,%d,"
-                   "%.2f,%.2f,%zu,%zu,%zu,%zu,%zu,%.6f,%.6f,%.2f,%.0f,%.4f\n",
+                   "%.2f,%.2f,%zu,%zu,%zu,%zu,%zu,%.6f,%.6f,%.2f,%.0f,%.4f,%.4f\n",
                 r->s->name, (long long)r->s->B, (long long)r->s->T, (long long)r->s->I,
                 (long long)r->s->H, r->reset_after, MODE_NAME[r->mode], r->threads,
                 r->lg_threads, r->lg_ms, r->dn_ms, r->flops * 1e-9, r->peak, r->maxdiff,
                 r->maxdiff_grad, r->lg_reps, r->dn_reps, r->lg_mem, r->dn_mem,
                 r->dn_sizes.workspace, r->dn_sizes.scratchpad_fwd, r->dn_sizes.scratchpad_bwd,
                 r->dn_sizes.weights, r->lg_workspace, r->lg_min, r->dn_min, r->load, r->rtt,
-                r->pratio);
+                r->pratio, r->seq_pratio);
     }
     (void)peaks;
     fclose(f);
@@ -1422,6 +1465,9 @@ int main(int argc, char **argv)
                 if (w && w->lg_ms == w->lg_ms)
                     printf(" (%.2fx its whole-sequence per-step %.3f us)",
                            r->lg_ms / w->lg_ms, 1e3 * w->lg_ms / T);
+                if (r->seq_pratio == r->seq_pratio)
+                    printf(" (paired with a whole-sequence call next to each stream: %.2fx)",
+                           r->seq_pratio);
                 printf(", oneDNN T=1 %.3f us/step (%.2fx libgru's)\n", 1e3 * r->dn_ms / T,
                        r->dn_ms / r->lg_ms);
                 continue;
