@@ -6,9 +6,9 @@
 Columns: median ms of libgru and oneDNN, GFLOP/s and % of the FMA peak measured in the
 same run, ratio = oneDNN ms / libgru ms (> 1: libgru faster), the paired ratio (the median
 of oneDNN ms / libgru ms over repetitions run next to each other, when the CSV has it) and
-the fastest repetition of each (steadier on a loaded machine); then the range of the cross-core round trip
-measured before the multi-thread cases (rtt_ns), when the CSV has it. Standard library
-only.
+the fastest repetition of each (steadier on a loaded machine); then the range of the
+cross-core round trip measured before the multi-thread cases (rtt_ns), when the CSV has
+it. Standard library only.
 """
 import csv
 import sys
