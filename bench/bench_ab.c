@@ -25,6 +25,7 @@
  *   bench_ab ../base/build/libgru.so build/libgru.so 1,1000,64,128 1 1 31 stream
  */
 #define _POSIX_C_SOURCE 200809L
+#include "fma_peak.h" /* bench_clock_s, bench_cmp_double */
 #include "gru.h"
 #include "gru_train.h"
 
@@ -215,19 +216,6 @@ static long ndiff(const float *a, const float *b, long n, double *md)
     return nd;
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x1 = *(const double *)a, x2 = *(const double *)b;
-    return x1 < x2 ? -1 : x1 > x2;
-}
-
 /* n values scale * U(-0.5, 0.5), from rand() */
 static void fill(float *p, long n, float scale)
 {
@@ -307,18 +295,18 @@ int main(int argc, char **argv)
                 struct timespec gap = {0, 20000000L};
                 nanosleep(&gap, NULL);
             }
-            const double t0 = now_s();
+            const double t0 = bench_clock_s(CLOCK_MONOTONIC);
             for (long u = 0; u < nu; u++)
                 if (unit(&sd[i]) != GRU_OK) {
                     fprintf(stderr, "bench_ab: %s: %s\n", argv[1 + i], sd[i].f.errmsg());
                     return 1;
                 }
-            t[i] = (now_s() - t0) / (double)nu;
+            t[i] = (bench_clock_s(CLOCK_MONOTONIC) - t0) / (double)nu;
             best[i] = t[i] < best[i] ? t[i] : best[i];
         }
         r[rep] = t[1] / t[0];
     }
-    qsort(r, (size_t)reps, sizeof(double), cmp_d);
+    qsort(r, (size_t)reps, sizeof(double), bench_cmp_double);
     printf("%s B=%ld T=%ld I=%ld H=%ld reset_after=%d threads=%d: fastest A %.4g ms, "
            "B %.4g ms; B / A quartiles %.3f %.3f %.3f (%d repetitions)\n",
            m, B, T, I, H, ra, nth, best[0] * 1e3, best[1] * 1e3, r[reps / 4], r[reps / 2],
