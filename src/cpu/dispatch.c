@@ -60,6 +60,7 @@ int64_t gru__fast_zrv_min = (int64_t)512 << 10;
 int64_t gru__fast_units_min = 1536;
 int64_t gru__fast_units_big = (int64_t)12 << 20;
 int64_t gru__fast_units_mid = (int64_t)512 << 10;
+int64_t gru__fast_nxpf = 1;
 int64_t gru__fast_fx_min = (int64_t)256 << 10, gru__fast_fx_max = (int64_t)1 << 20;
 
 /* ---- instruction sets ------------------------------------------------------------- */

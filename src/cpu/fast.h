@@ -172,6 +172,10 @@ extern int64_t gru__fast_units_big;
  * 0.97-1.17, and at H = 512 from 0.91 to 1.06 from one quarter hour to the next (S4, and
  * B = 128; hence the bounds). Not measured on an AVX-512 machine. Tests lower it. */
 extern int64_t gru__fast_units_mid;
+/* Nonzero: the multi-row tiles of kernels built with NX_PF (fast_body.h; AVX-512) fetch
+ * the next panel of their loop into L2 along their k loops (nx_slice). bench_tune turns
+ * it off to measure what it gives. */
+extern int64_t gru__fast_nxpf;
 /* B = 1: the input projection rides along the recurrent tiles (fast_body.h, step_fx)
  * when a thread's share of the recurrent kernel takes at least gru__fast_fx_min bytes
  * (256 KiB) and, with its share of the input kernel, at most gru__fast_fx_max (1 MiB,

@@ -167,10 +167,46 @@ static inline AI void SFX(tile_rows)(const int mr, const int ng, const int nvg, 
         SFX(tile_row)(mr, ng, nvg, k, A, lda, P, ks, acc);
 }
 
-/* tile_acc_more (below) with x, a ride-along tile, taking its rows as it goes. */
+/* The next panel of a loop of multi-row tiles, fetched into L2 a share per tile along the
+ * tiles of the present one (NX_PF, gru__fast_nxpf): where the panels cycle through more
+ * than L2 holds (the input kernel of a chunked projection, a recurrent kernel of 3 MiB
+ * or more), each panel came from L3 while the first tiles on it waited; spread over the
+ * tiles before, its lines arrive in the background. On the AVX-512 Xeon (2 MiB L2, slow
+ * L3), paired in-process runs, one thread: S5 4-8% faster (FALSE), 4-6% (TRUE), S4 1-2.5%,
+ * S5 on two threads 1-3%, S3 (kernels in L2) level (2026-11-27). Not measured with AVX2
+ * (off there). A tile takes lpk lines per row k of its loop from p, n in all. */
+#ifndef NX_PF
+#define NX_PF 0
+#endif
+typedef struct SFX(nxp) {
+    const char *p;
+    int64_t n, lpk;
+} SFX(nxp);
+
+/* Tile it of the nt tiles on the present panel: its share of the next panel (`floats`
+ * floats from next; NULL: none), spread over the rows k < K - PF_ROWS of its k loop. */
+static inline SFX(nxp) SFX(nx_slice)(const float *next, int64_t floats, int64_t it, int64_t nt,
+                                     int64_t K)
+{
+    SFX(nxp) r = {NULL, 0, 0};
+    const int64_t lines = floats * (int64_t)sizeof(float) / 64, kr = K - PF_ROWS;
+    if (!NX_PF || !gru__fast_nxpf || !next || nt <= 0 || kr <= 0)
+        return r;
+    const int64_t per = (lines + nt - 1) / nt, a = it * per;
+    if (a >= lines)
+        return r;
+    r.p = (const char *)next + a * 64;
+    r.n = lines - a < per ? lines - a : per;
+    r.lpk = (r.n + kr - 1) / kr;
+    return r;
+}
+
+/* tile_acc_more (below) with x, a ride-along tile, taking its rows as it goes; nx (or
+ * NULL): lines of a later panel to fetch into L2 on the way (multi-row tiles). */
 static inline AI void SFX(tile_acc_mx)(const int mr, const int ng, const int nvg, int64_t K,
                                        const float *A, int64_t lda, const float *P,
-                                       int64_t ks, VEC *acc, const int rev, SFX(xrun) *x)
+                                       int64_t ks, VEC *acc, const int rev, SFX(xrun) *x,
+                                       const SFX(nxp) *nx)
 {
     if (!rev) {
         int64_t k = 0;
@@ -180,6 +216,9 @@ static inline AI void SFX(tile_acc_mx)(const int mr, const int ng, const int nvg
 #pragma GCC unroll 12
                 for (int j = 0; j < ng * nvg; j++)
                     __builtin_prefetch(P + (k + PF_ROWS) * ks + j * VW, 0, 3);
+                if (nx)
+                    for (int64_t l = k * nx->lpk; l < (k + 1) * nx->lpk && l < nx->n; l++)
+                        __builtin_prefetch(nx->p + l * 64, 0, 2);
                 SFX(tile_row)(mr, ng, nvg, k, A, lda, P, ks, acc);
             }
         }
@@ -201,20 +240,21 @@ static inline AI void SFX(tile_acc_mx)(const int mr, const int ng, const int nvg
  * more slowly). */
 static inline AI void SFX(tile_acc_more)(const int mr, const int ng, const int nvg, int64_t K,
                                          const float *A, int64_t lda, const float *P,
-                                         int64_t ks, VEC *acc, const int rev)
+                                         int64_t ks, VEC *acc, const int rev,
+                                         const SFX(nxp) *nx)
 {
-    SFX(tile_acc_mx)(mr, ng, nvg, K, A, lda, P, ks, acc, rev, NULL);
+    SFX(tile_acc_mx)(mr, ng, nvg, K, A, lda, P, ks, acc, rev, NULL, nx);
 }
 
 /* acc = the product over k < K (tile_acc_more from zero), in the order rev picks. */
 static inline AI void SFX(tile_acc)(const int mr, const int ng, const int nvg, int64_t K,
                                     const float *A, int64_t lda, const float *P, int64_t ks,
-                                    VEC *acc, const int rev)
+                                    VEC *acc, const int rev, const SFX(nxp) *nx)
 {
 #pragma GCC unroll 36
     for (int i = 0; i < mr * ng * nvg; i++)
         acc[i] = VZERO();
-    SFX(tile_acc_more)(mr, ng, nvg, K, A, lda, P, ks, acc, rev);
+    SFX(tile_acc_more)(mr, ng, nvg, K, A, lda, P, ks, acc, rev, nx);
 }
 
 /* Start of group g in superpanels of spg groups, nvg vectors per group, `rows` rows, ng
@@ -226,6 +266,14 @@ static inline const float *SFX(gp)(const float *base, int64_t rows, int nvg, int
     const int64_t nb = ng - sp * spg < spg ? ng - sp * spg : spg;
     *ks = nb * nvg * VW;
     return base + sp * rows * spg * nvg * VW + gi * nvg * VW;
+}
+
+/* Group g's panel (gp) where g < g1, else NULL: the next panel of a loop (nx_slice). */
+static inline const float *SFX(gp_next)(const float *base, int64_t rows, int nvg, int spg,
+                                        int64_t ng, int64_t g, int64_t g1, int64_t *ks)
+{
+    *ks = 0;
+    return g < g1 ? SFX(gp)(base, rows, nvg, spg, ng, g, ks) : NULL;
 }
 
 /* Groups for a tile starting at g: at most ngr, not past g1 or the superpanel's end. */
@@ -313,13 +361,13 @@ static inline void SFX(put_y)(const gru__fast_job *J, int64_t s, int64_t b, int6
 /* Input projection of mr rows of x, row m at A + m * lda, groups [g, g + ng): acc. */
 static inline AI void SFX(x_prod)(const int mr, const int ng, const gru__fast_job *J,
                                   const float *A, int64_t lda, int64_t g, const int rev,
-                                  VEC *acc)
+                                  VEC *acc, const SFX(nxp) *nx)
 {
     const gru__fast *f = J->f;
     int64_t ks;
     const float *P = mr == 1 ? SFX(gp)(f->pk[1], J->I, 3, GRU__SPG3, f->ng, g, &ks)
                              : SFX(gp)(f->pk[0], J->I, 3, 1, f->ng, g, &ks);
-    SFX(tile_acc)(mr, ng, 3, J->I, A, lda, P, ks, acc, rev);
+    SFX(tile_acc)(mr, ng, 3, J->I, A, lda, P, ks, acc, rev, nx);
 }
 
 /* One row of the input projection, groups [g, g + ng) from a (ng, 3 vectors), plus the
@@ -346,7 +394,7 @@ static inline AI void SFX(tile_x)(const int mr, const int ng, const gru__fast_jo
 {
     const int64_t T = J->T, B = J->B;
     VEC acc[ACC_MAX];
-    SFX(x_prod)(mr, ng, J, J->x + r0 * J->I, J->I, g, rev, acc);
+    SFX(x_prod)(mr, ng, J, J->x + r0 * J->I, J->I, g, rev, acc, NULL);
     int64_t b = r0 / T, t = r0 - b * T; /* row r0 + m is x[b, t] */
 #pragma GCC unroll 12
     for (int m = 0; m < mr; m++) {
@@ -362,10 +410,10 @@ static inline AI void SFX(tile_x)(const int mr, const int ng, const gru__fast_jo
  * m * ds plus the input bias (the chunked projection, see run_xc). */
 static inline AI void SFX(tile_xt)(const int mr, const int ng, const gru__fast_job *J,
                                    const float *A, int64_t lda, float *dst, int64_t ds,
-                                   int64_t g)
+                                   int64_t g, const SFX(nxp) *nx)
 {
     VEC acc[ACC_MAX];
-    SFX(x_prod)(mr, ng, J, A, lda, g, 0, acc);
+    SFX(x_prod)(mr, ng, J, A, lda, g, 0, acc, nx);
 #pragma GCC unroll 12
     for (int m = 0; m < mr; m++)
         SFX(x_put)(ng, J, g, acc + m * ng * 3, dst + m * ds);
@@ -392,7 +440,8 @@ static inline AI void SFX(prefetch_xs)(const int mr, const int ng, const int nv,
  * after (their cache lines are still on the way after the barrier); rev: the same sum
  * walked backwards (B = 1, see run_ra). */
 static inline AI void SFX(ra_prod)(const int mr, const int ng, const SFX(stepv) *S, int64_t b0,
-                                   int64_t g, const int rev, VEC *acc, SFX(xrun) *x)
+                                   int64_t g, const int rev, VEC *acc, SFX(xrun) *x,
+                                   const SFX(nxp) *nx)
 {
     const gru__fast_job *J = S->J;
     const gru__fast *f = J->f;
@@ -406,13 +455,13 @@ static inline AI void SFX(ra_prod)(const int mr, const int ng, const SFX(stepv) 
     for (int i = 0; i < mr * ng * 3; i++)
         acc[i] = VZERO();
     if (!rev) {
-        SFX(tile_acc_mx)(mr, ng, 3, k1 - k0, A + k0, H, P + k0 * ks, ks, acc, 0, x);
-        SFX(tile_acc_mx)(mr, ng, 3, k0, A, H, P, ks, acc, 0, x);
-        SFX(tile_acc_mx)(mr, ng, 3, H - k1, A + k1, H, P + k1 * ks, ks, acc, 0, x);
+        SFX(tile_acc_mx)(mr, ng, 3, k1 - k0, A + k0, H, P + k0 * ks, ks, acc, 0, x, nx);
+        SFX(tile_acc_mx)(mr, ng, 3, k0, A, H, P, ks, acc, 0, x, NULL);
+        SFX(tile_acc_mx)(mr, ng, 3, H - k1, A + k1, H, P + k1 * ks, ks, acc, 0, x, NULL);
     } else {
-        SFX(tile_acc_mx)(mr, ng, 3, H - k1, A + k1, H, P + k1 * ks, ks, acc, 1, x);
-        SFX(tile_acc_mx)(mr, ng, 3, k0, A, H, P, ks, acc, 1, x);
-        SFX(tile_acc_mx)(mr, ng, 3, k1 - k0, A + k0, H, P + k0 * ks, ks, acc, 1, x);
+        SFX(tile_acc_mx)(mr, ng, 3, H - k1, A + k1, H, P + k1 * ks, ks, acc, 1, x, NULL);
+        SFX(tile_acc_mx)(mr, ng, 3, k0, A, H, P, ks, acc, 1, x, NULL);
+        SFX(tile_acc_mx)(mr, ng, 3, k1 - k0, A + k0, H, P + k0 * ks, ks, acc, 1, x, NULL);
     }
 }
 
@@ -482,7 +531,8 @@ static inline AI void SFX(park)(const int mr, const int ng, const int nv, const 
 /* reset_after = TRUE: the whole step of samples [b0, b0 + mr), groups [g, g + ng); with
  * withx (a constant at every call; B = 1) also ride-along tile q. */
 static inline AI void SFX(tile_ra)(const int mr, const int ng, const SFX(stepv) *S, int64_t b0,
-                                   int64_t g, const int rev, const int withx, int64_t q)
+                                   int64_t g, const int rev, const int withx, int64_t q,
+                                   const SFX(nxp) *nx)
 {
     SFX(prefetch_xs)(mr, ng, 3, S, b0, g);
     VEC acc[ACC_MAX];
@@ -490,7 +540,7 @@ static inline AI void SFX(tile_ra)(const int mr, const int ng, const SFX(stepv) 
     SFX(xrun) x;
     if (withx)
         SFX(fx_begin)(S, q, &x);
-    SFX(ra_prod)(mr, ng, S, b0, g, rev, acc, withx ? &x : NULL);
+    SFX(ra_prod)(mr, ng, S, b0, g, rev, acc, withx ? &x : NULL, nx);
     if (withx)
         SFX(fx_end)(S, q, &x);
     if (!withx && S->raw) {
@@ -519,7 +569,8 @@ static void SFX(gate_pass)(const SFX(stepv) *S, int nv, int64_t g0, int64_t g1)
 /* reset_after = FALSE: acc = h · U[:, 0:2H] (z | r) of samples [b0, b0 + mr), groups
  * [g, g + ng); rev: walked backwards (B = 1, run_alt). */
 static inline AI void SFX(zr_prod)(const int mr, const int ng, const SFX(stepv) *S, int64_t b0,
-                                   int64_t g, const int rev, VEC *acc, SFX(xrun) *x)
+                                   int64_t g, const int rev, VEC *acc, SFX(xrun) *x,
+                                   const SFX(nxp) *nx)
 {
     const gru__fast *f = S->J->f;
     const int64_t H = S->J->H;
@@ -529,14 +580,15 @@ static inline AI void SFX(zr_prod)(const int mr, const int ng, const SFX(stepv) 
 #pragma GCC unroll 36
     for (int i = 0; i < mr * ng * 2; i++)
         acc[i] = VZERO();
-    SFX(tile_acc_mx)(mr, ng, 2, H, S->hp + b0 * H, H, P, ks, acc, rev, x);
+    SFX(tile_acc_mx)(mr, ng, 2, H, S->hp + b0 * H, H, P, ks, acc, rev, x, nx);
 }
 
 /* reset_after = FALSE, first half: z and r of samples [b0, b0 + mr), groups [g, g + ng);
  * stores z and rh = r ⊙ h; with withx (a constant at every call; B = 1) also ride-along
  * tile q. */
 static inline AI void SFX(tile_zr)(const int mr, const int ng, const SFX(stepv) *S, int64_t b0,
-                                   int64_t g, const int withx, int64_t q)
+                                   int64_t g, const int withx, int64_t q,
+                                   const SFX(nxp) *nx)
 {
     SFX(prefetch_xs)(mr, ng, 2, S, b0, g);
     VEC acc[ACC_MAX];
@@ -544,7 +596,7 @@ static inline AI void SFX(tile_zr)(const int mr, const int ng, const SFX(stepv) 
     SFX(xrun) x;
     if (withx)
         SFX(fx_begin)(S, q, &x);
-    SFX(zr_prod)(mr, ng, S, b0, g, 0, acc, withx ? &x : NULL);
+    SFX(zr_prod)(mr, ng, S, b0, g, 0, acc, withx ? &x : NULL, nx);
     if (withx)
         SFX(fx_end)(S, q, &x);
     if (!withx && S->raw) {
@@ -804,9 +856,9 @@ static inline AI void SFX(tile_raw)(const int ng, const int nv, const SFX(stepv)
 {
     VEC acc[ACC_MAX];
     if (nv == 3)
-        SFX(ra_prod)(1, ng, S, 0, g, 1, acc, NULL);
+        SFX(ra_prod)(1, ng, S, 0, g, 1, acc, NULL, NULL);
     else
-        SFX(zr_prod)(1, ng, S, 0, g, 1, acc, NULL);
+        SFX(zr_prod)(1, ng, S, 0, g, 1, acc, NULL, NULL);
 #pragma GCC unroll 12
     for (int i = 0; i < ng * nv; i++)
         VSTORE(raw + (g * nv + i) * VW, acc[i]);
@@ -815,7 +867,7 @@ static inline AI void SFX(tile_raw)(const int ng, const int nv, const SFX(stepv)
 /* reset_after = FALSE, second half: partial (rh[:, k0:k1] · U[k0:k1, 2H:3H]) of samples
  * [b0, b0 + mr), groups [g, g + ng) into this thread's P. */
 static inline AI void SFX(tile_hp)(const int mr, const int ng, const SFX(stepv) *S, int64_t b0,
-                                   int64_t g)
+                                   int64_t g, const SFX(nxp) *nx)
 {
     const gru__fast_job *J = S->J;
     const gru__fast *f = J->f;
@@ -825,7 +877,7 @@ static inline AI void SFX(tile_hp)(const int mr, const int ng, const SFX(stepv) 
                              : SFX(gp)(f->puh[0], H, 1, GRU__SPG1M, f->ng, g, &ks);
     VEC acc[ACC_MAX];
     SFX(tile_acc)(mr, ng, 1, S->k1 - S->k0, S->rh + b0 * H + S->k0, H, P + S->k0 * ks, ks,
-                  acc, 0);
+                  acc, 0, nx);
 #pragma GCC unroll 12
     for (int m = 0; m < mr; m++) {
 #pragma GCC unroll 12
@@ -923,7 +975,7 @@ static inline AI void SFX(tile_hf)(const int mr, const int ng, const SFX(stepv) 
                              : SFX(gp)(f->puh[0], H, 1, GRU__SPG1M, f->ng, g, &ks);
     VEC acc[ACC_MAX];
     float a[ACC_MAX * VW];
-    SFX(tile_acc)(mr, ng, 1, H, S->rh + b0 * H, H, P, ks, acc, 0);
+    SFX(tile_acc)(mr, ng, 1, H, S->rh + b0 * H, H, P, ks, acc, 0, NULL);
     SFX(spill)(mr * ng, acc, a);
     SFX(hf_end)(S, b0, mr, g, ng, a);
 }
@@ -1018,13 +1070,21 @@ static void SFX(run_xc)(const gru__fast_job *J, int64_t s0, int64_t ns, float *b
 {
     const int64_t B = J->B, T = J->T, I = J->I, Bm = B - B % MR3;
     const int back = J->go_backwards;
-    for (int64_t g = g0; g < g1; g++)
+    const int64_t nt = Bm / MR3;
+    for (int64_t g = g0; g < g1; g++) {
+        int64_t ks;
+        const float *nxt = SFX(gp_next)(J->f->pk[0], I, 3, 1, J->f->ng, g + 1, g1, &ks);
         for (int64_t s = s0; s < s0 + ns; s++) {
             const int64_t t = back ? T - 1 - s : s;
             float *d = buf + (s - s0) * B * J->xs3;
-            for (int64_t b = 0; b < Bm; b += MR3)
-                SFX(tile_xt)(MR3, 1, J, J->x + (b * T + t) * I, T * I, d + b * J->xs3, J->xs3, g);
+            for (int64_t b = 0; b < Bm; b += MR3) {
+                const SFX(nxp) nx =
+                    SFX(nx_slice)(nxt, I * ks, (s - s0) * nt + b / MR3, ns * nt, I);
+                SFX(tile_xt)(MR3, 1, J, J->x + (b * T + t) * I, T * I, d + b * J->xs3,
+                             J->xs3, g, &nx);
+            }
         }
+    }
     /* step s of sample b reads x[b, t(s)]: consecutive steps are I floats apart, going
      * down with go_backwards */
     const int64_t lda = back ? -I : I, ds = B * J->xs3, nm = ns - ns % MR3;
@@ -1033,9 +1093,9 @@ static void SFX(run_xc)(const gru__fast_job *J, int64_t s0, int64_t ns, float *b
 #define XDST(s) (buf + ((s) - s0) * ds + b * J->xs3)
         for (int64_t g = g0; g < g1; g++) {
             for (int64_t s = s0; s < s0 + nm; s += MR3)
-                SFX(tile_xt)(MR3, 1, J, XROW(s), lda, XDST(s), ds, g);
+                SFX(tile_xt)(MR3, 1, J, XROW(s), lda, XDST(s), ds, g, NULL);
             if (ns - nm >= 2) {
-#define CALLXTR(m) SFX(tile_xt)((m) < MR3 ? (m) : 1, 1, J, XROW(s0 + nm), lda, XDST(s0 + nm), ds, g)
+#define CALLXTR(m) SFX(tile_xt)((m) < MR3 ? (m) : 1, 1, J, XROW(s0 + nm), lda, XDST(s0 + nm), ds, g, NULL)
                 SWR(ns - nm, CALLXTR);
 #undef CALLXTR
             }
@@ -1043,7 +1103,7 @@ static void SFX(run_xc)(const gru__fast_job *J, int64_t s0, int64_t ns, float *b
         if (ns - nm == 1) {
             for (int64_t g = g0, ng; g < g1; g += ng) {
                 ng = SFX(chunk)(g, g1, GRU__SPG3, NGR3);
-#define CALLXT(k) SFX(tile_xt)(1, k, J, XROW(s0 + nm), lda, XDST(s0 + nm), ds, g)
+#define CALLXT(k) SFX(tile_xt)(1, k, J, XROW(s0 + nm), lda, XDST(s0 + nm), ds, g, NULL)
                 SW4(ng, CALLXT);
 #undef CALLXT
             }
@@ -1067,20 +1127,26 @@ static void SFX(run_ra)(const SFX(stepv) *S, int64_t g0, int64_t g1)
                 __builtin_prefetch(S->hcur + b * H + k, 0, 3);
         }
     }
-    for (int64_t g = g0; g < g1; g++)
-        for (int64_t b = 0; b < Bm; b += MR3)
-            SFX(tile_ra)(MR3, 1, S, b, g, 0, 0, 0);
+    const int64_t H = S->J->H;
+    for (int64_t g = g0; g < g1; g++) {
+        int64_t ks;
+        const float *nxt = SFX(gp_next)(S->J->f->pu[0], H, 3, 1, S->J->f->ng, g + 1, g1, &ks);
+        for (int64_t b = 0; b < Bm; b += MR3) {
+            const SFX(nxp) nx = SFX(nx_slice)(nxt, H * ks, b / MR3, Bm / MR3, S->k1 - S->k0);
+            SFX(tile_ra)(MR3, 1, S, b, g, 0, 0, 0, &nx);
+        }
+    }
     if (B - Bm >= 2) {
         for (int64_t g = g0; g < g1; g++) {
-#define CALLRAR(m) SFX(tile_ra)((m) < MR3 ? (m) : 1, 1, S, Bm, g, 0, 0, 0)
+#define CALLRAR(m) SFX(tile_ra)((m) < MR3 ? (m) : 1, 1, S, Bm, g, 0, 0, 0, NULL)
             SWR(B - Bm, CALLRAR);
 #undef CALLRAR
         }
     } else if (B - Bm == 1 && (Bm > 0 || !(S->s & 1))) {
         for (int64_t g = g0, ng; g < g1; g += ng) {
             ng = SFX(chunk)(g, g1, GRU__SPG3, NGR3);
-#define CALLRA(k) SFX(tile_ra)(1, k, S, Bm, g, 0, 0, 0)
-#define CALLRAX(k) SFX(tile_ra)(1, k, S, 0, g, 0, 1, xv++)
+#define CALLRA(k) SFX(tile_ra)(1, k, S, Bm, g, 0, 0, 0, NULL)
+#define CALLRAX(k) SFX(tile_ra)(1, k, S, 0, g, 0, 1, xv++, NULL)
             if (FX_TS && Bm == 0 && xv < S->xv1)
                 SW4(ng, CALLRAX);
             else
@@ -1095,8 +1161,8 @@ static void SFX(run_ra)(const SFX(stepv) *S, int64_t g0, int64_t g1)
          * in L1: 7% faster on S1 and 4% on S2 with one thread (2026-11-26). */
         for (int64_t ge = g1, gs; ge > g0; ge = gs) {
             gs = SFX(sp_first)(ge, g0, GRU__SPG3);
-#define CALLRAV(k) SFX(tile_ra)(1, k, S, Bm, gs, 1, 0, 0)
-#define CALLRAVX(k) SFX(tile_ra)(1, k, S, 0, gs, 1, 1, xv++)
+#define CALLRAV(k) SFX(tile_ra)(1, k, S, Bm, gs, 1, 0, 0, NULL)
+#define CALLRAVX(k) SFX(tile_ra)(1, k, S, 0, gs, 1, 1, xv++, NULL)
             if (FX_TS && xv < S->xv1)
                 SW4(ge - gs, CALLRAVX);
             else
@@ -1145,12 +1211,18 @@ static void SFX(run_alt)(const SFX(stepv) *S, int64_t g0, int64_t g1, float *raw
 static void SFX(run_zr)(const SFX(stepv) *S, int64_t g0, int64_t g1)
 {
     const int64_t B = S->J->B, Bm = B - B % MR2;
-    for (int64_t g = g0; g < g1; g++)
-        for (int64_t b = 0; b < Bm; b += MR2)
-            SFX(tile_zr)(MR2, 1, S, b, g, 0, 0);
+    const int64_t H = S->J->H;
+    for (int64_t g = g0; g < g1; g++) {
+        int64_t ks;
+        const float *nxt = SFX(gp_next)(S->J->f->pu[0], H, 2, 1, S->J->f->ng, g + 1, g1, &ks);
+        for (int64_t b = 0; b < Bm; b += MR2) {
+            const SFX(nxp) nx = SFX(nx_slice)(nxt, H * ks, b / MR2, Bm / MR2, H);
+            SFX(tile_zr)(MR2, 1, S, b, g, 0, 0, &nx);
+        }
+    }
     if (B - Bm >= 2) {
         for (int64_t g = g0; g < g1; g++) {
-#define CALLZRR(m) SFX(tile_zr)((m) < MR2 ? (m) : 1, 1, S, Bm, g, 0, 0)
+#define CALLZRR(m) SFX(tile_zr)((m) < MR2 ? (m) : 1, 1, S, Bm, g, 0, 0, NULL)
             SWR(B - Bm, CALLZRR);
 #undef CALLZRR
         }
@@ -1158,8 +1230,8 @@ static void SFX(run_zr)(const SFX(stepv) *S, int64_t g0, int64_t g1)
         int64_t q = S->xv0;
         for (int64_t g = g0, ng; g < g1; g += ng) {
             ng = SFX(chunk)(g, g1, GRU__SPG2, NGR2);
-#define CALLZR(k) SFX(tile_zr)(1, k, S, Bm, g, 0, 0)
-#define CALLZRX(k) SFX(tile_zr)(1, k, S, 0, g, 1, q++)
+#define CALLZR(k) SFX(tile_zr)(1, k, S, Bm, g, 0, 0, NULL)
+#define CALLZRX(k) SFX(tile_zr)(1, k, S, 0, g, 1, q++, NULL)
             if (FX_TS && Bm == 0 && q < S->xv1)
                 SW6(ng, CALLZRX);
             else
@@ -1178,18 +1250,26 @@ static void SFX(run_zr)(const SFX(stepv) *S, int64_t g0, int64_t g1)
 static inline AI void SFX(run_h)(const SFX(stepv) *S, int64_t g0, int64_t g1, const int whole)
 {
     const int64_t B = S->J->B, Bm = B - B % MR1;
-#define TILE_H(mr, ng, b) (whole ? SFX(tile_hf)(mr, ng, S, b, g) : SFX(tile_hp)(mr, ng, S, b, g))
+    const int64_t K = S->k1 - S->k0;
+#define TILE_H(mr, ng, b, nx)                                                                  \
+    (whole ? SFX(tile_hf)(mr, ng, S, b, g) : SFX(tile_hp)(mr, ng, S, b, g, nx))
     for (int64_t g = g0, ng; g < g1; g += ng) {
         ng = SFX(chunk)(g, g1, GRU__SPG1M, NG1M);
+        /* the next superpanel's rows of this thread */
+        int64_t ks;
+        const float *nxt = SFX(gp_next)(S->J->f->puh[0], S->J->H, 1, GRU__SPG1M, S->J->f->ng,
+                                        g + ng, g1, &ks);
+        nxt = nxt ? nxt + S->k0 * ks : NULL;
         for (int64_t b = 0; b < Bm; b += MR1) {
-#define CALLH(k) TILE_H(MR1, k, b)
+            const SFX(nxp) nx = SFX(nx_slice)(nxt, K * ks, b / MR1, Bm / MR1, K);
+#define CALLH(k) TILE_H(MR1, k, b, &nx)
             SW3(ng, CALLH);
 #undef CALLH
         }
         if (B - Bm >= 2) {
-#define CALLHR3(m) TILE_H((m) < MR1 ? (m) : 1, 3, Bm)
-#define CALLHR2(m) TILE_H((m) < MR1 ? (m) : 1, 2, Bm)
-#define CALLHR1(m) TILE_H((m) < MR1 ? (m) : 1, 1, Bm)
+#define CALLHR3(m) TILE_H((m) < MR1 ? (m) : 1, 3, Bm, NULL)
+#define CALLHR2(m) TILE_H((m) < MR1 ? (m) : 1, 2, Bm, NULL)
+#define CALLHR1(m) TILE_H((m) < MR1 ? (m) : 1, 1, Bm, NULL)
             if (ng == 3)
                 SWR(B - Bm, CALLHR3);
             else if (ng == 2)
@@ -1204,7 +1284,7 @@ static inline AI void SFX(run_h)(const SFX(stepv) *S, int64_t g0, int64_t g1, co
     if (B - Bm == 1) {
         for (int64_t g = g0, ng; g < g1; g += ng) {
             ng = SFX(chunk)(g, g1, GRU__SPG1, NGR1);
-#define CALLH1(k) TILE_H(1, k, Bm)
+#define CALLH1(k) TILE_H(1, k, Bm, NULL)
             SW12(ng, CALLH1);
 #undef CALLH1
         }

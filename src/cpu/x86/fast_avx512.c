@@ -24,5 +24,7 @@
 #ifndef FX_NV
 #define FX_NV 2
 #endif
+/* the next panel fetched into L2 along the multi-row tiles (fast_body.h, nx_slice) */
+#define NX_PF 1
 #include "cpu/fast_body.h"
 #endif
