@@ -174,13 +174,13 @@ static inline AI void SFX(tile_rows)(const int mr, const int ng, const int nvg, 
  * tiles before, its lines arrive in the background. On the AVX-512 Xeon (2 MiB L2, slow
  * L3), paired in-process runs, one thread: S5 4-8% faster (FALSE), 4-6% (TRUE), S4 1-2.5%,
  * S5 on two threads 1-3%, S3 (kernels in L2) level (2026-11-27). Not measured with AVX2
- * (off there). A tile takes lpk lines per row k of its loop from p, n in all. */
+ * (off there). A tile takes a line per row k < n of its loop, from p on. */
 #ifndef NX_PF
 #define NX_PF 0
 #endif
 typedef struct SFX(nxp) {
     const char *p;
-    int64_t n, lpk;
+    int64_t n;
 } SFX(nxp);
 
 /* Tile it of the nt tiles on the present panel: its share of the next panel (`floats`
@@ -188,7 +188,7 @@ typedef struct SFX(nxp) {
 static inline SFX(nxp) SFX(nx_slice)(const float *next, int64_t floats, int64_t it, int64_t nt,
                                      int64_t K)
 {
-    SFX(nxp) r = {NULL, 0, 0};
+    SFX(nxp) r = {NULL, 0};
     const int64_t lines = floats * (int64_t)sizeof(float) / 64, kr = K - PF_ROWS;
     if (!NX_PF || !gru__fast_nxpf || !next || nt <= 0 || kr <= 0)
         return r;
@@ -197,7 +197,7 @@ static inline SFX(nxp) SFX(nx_slice)(const float *next, int64_t floats, int64_t 
         return r;
     r.p = (const char *)next + a * 64;
     r.n = lines - a < per ? lines - a : per;
-    r.lpk = (r.n + kr - 1) / kr;
+    r.n = r.n < kr ? r.n : kr; /* a line per row k at most; the rest comes when used */
     return r;
 }
 
@@ -211,14 +211,26 @@ static inline AI void SFX(tile_acc_mx)(const int mr, const int ng, const int nvg
     if (!rev) {
         int64_t k = 0;
         if (mr > 1 && PF_ROWS > 0) {
+            /* rows [0, nx->n) also fetch a line of the next panel each: a loop of their
+             * own, one more register (a test in the loop made GCC spill the row
+             * pointers of A) */
+            if (nx && nx->n > 0) {
+                const char *q = nx->p;
+#pragma GCC unroll 2
+                for (; k < nx->n; k++) {
+#pragma GCC unroll 12
+                    for (int j = 0; j < ng * nvg; j++)
+                        __builtin_prefetch(P + (k + PF_ROWS) * ks + j * VW, 0, 3);
+                    __builtin_prefetch(q, 0, 2);
+                    q += 64;
+                    SFX(tile_row)(mr, ng, nvg, k, A, lda, P, ks, acc);
+                }
+            }
 #pragma GCC unroll 2
             for (; k < K - PF_ROWS; k++) {
 #pragma GCC unroll 12
                 for (int j = 0; j < ng * nvg; j++)
                     __builtin_prefetch(P + (k + PF_ROWS) * ks + j * VW, 0, 3);
-                if (nx)
-                    for (int64_t l = k * nx->lpk; l < (k + 1) * nx->lpk && l < nx->n; l++)
-                        __builtin_prefetch(nx->p + l * 64, 0, 2);
                 SFX(tile_row)(mr, ng, nvg, k, A, lda, P, ks, acc);
             }
         }
