@@ -201,6 +201,18 @@ static inline SFX(nxp) SFX(nx_slice)(const float *next, int64_t floats, int64_t 
     return r;
 }
 
+/* tile_row for row k of a multi-row tile, which first asks for the panel's row PF_ROWS
+ * ahead. */
+static inline AI void SFX(tile_row_pf)(const int mr, const int ng, const int nvg, int64_t k,
+                                       const float *A, int64_t lda, const float *P,
+                                       int64_t ks, VEC *acc)
+{
+#pragma GCC unroll 12
+    for (int j = 0; j < ng * nvg; j++)
+        __builtin_prefetch(P + (k + PF_ROWS) * ks + j * VW, 0, 3);
+    SFX(tile_row)(mr, ng, nvg, k, A, lda, P, ks, acc);
+}
+
 /* tile_acc_more (below) with x, a ride-along tile, taking its rows as it goes; nx (or
  * NULL): lines of a later panel to fetch into L2 on the way (multi-row tiles). */
 static inline AI void SFX(tile_acc_mx)(const int mr, const int ng, const int nvg, int64_t K,
@@ -218,21 +230,14 @@ static inline AI void SFX(tile_acc_mx)(const int mr, const int ng, const int nvg
                 const char *q = nx->p;
 #pragma GCC unroll 2
                 for (; k < nx->n; k++) {
-#pragma GCC unroll 12
-                    for (int j = 0; j < ng * nvg; j++)
-                        __builtin_prefetch(P + (k + PF_ROWS) * ks + j * VW, 0, 3);
                     __builtin_prefetch(q, 0, 2);
                     q += 64;
-                    SFX(tile_row)(mr, ng, nvg, k, A, lda, P, ks, acc);
+                    SFX(tile_row_pf)(mr, ng, nvg, k, A, lda, P, ks, acc);
                 }
             }
 #pragma GCC unroll 2
-            for (; k < K - PF_ROWS; k++) {
-#pragma GCC unroll 12
-                for (int j = 0; j < ng * nvg; j++)
-                    __builtin_prefetch(P + (k + PF_ROWS) * ks + j * VW, 0, 3);
-                SFX(tile_row)(mr, ng, nvg, k, A, lda, P, ks, acc);
-            }
+            for (; k < K - PF_ROWS; k++)
+                SFX(tile_row_pf)(mr, ng, nvg, k, A, lda, P, ks, acc);
         }
         SFX(tile_rows)(mr, ng, nvg, k, K, A, lda, P, ks, acc, x);
         return;
