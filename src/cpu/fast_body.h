@@ -1272,10 +1272,12 @@ static inline AI void SFX(run_h)(const SFX(stepv) *S, int64_t g0, int64_t g1, co
     (whole ? SFX(tile_hf)(mr, ng, S, b, g) : SFX(tile_hp)(mr, ng, S, b, g, nx))
     for (int64_t g = g0, ng; g < g1; g += ng) {
         ng = SFX(chunk)(g, g1, GRU__SPG1M, NG1M);
-        /* the next superpanel's rows of this thread */
-        int64_t ks;
-        const float *nxt = SFX(gp_next)(S->J->f->puh[0], S->J->H, 1, GRU__SPG1M, S->J->f->ng,
-                                        g + ng, g1, &ks);
+        /* the next superpanel's rows of this thread (partial products only: the whole
+         * tiles of tile_hf take no next-panel fetch) */
+        int64_t ks = 0;
+        const float *nxt = whole ? NULL
+                                 : SFX(gp_next)(S->J->f->puh[0], S->J->H, 1, GRU__SPG1M,
+                                                S->J->f->ng, g + ng, g1, &ks);
         nxt = nxt ? nxt + S->k0 * ks : NULL;
         for (int64_t b = 0; b < Bm; b += MR1) {
             const SFX(nxp) nx = SFX(nx_slice)(nxt, K * ks, b / MR1, Bm / MR1, K);
