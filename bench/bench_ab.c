@@ -17,9 +17,10 @@
  * gelu:sigmoid) gives both layers that pair instead.
  *
  * Units: infer, one gru_forward; stream, gru_stream_begin and T calls of gru_step;
- * train, gru_forward_train and gru_backward (outputs compared: y and the gradients).
+ * train, gru_forward_train and gru_backward (outputs compared: y and the gradients);
+ * ftrain, gru_forward_train alone (y compared).
  *
- * Usage: bench_ab LIB_A LIB_B B,T,I,H RESET_AFTER THREADS REPS [infer|stream|train [N]]
+ * Usage: bench_ab LIB_A LIB_B B,T,I,H RESET_AFTER THREADS REPS [infer|stream|train|ftrain [N]]
  *   N: units per timed repetition (default 1; more for units of a few microseconds)
  * Example (the base commit built in ../base/build):
  *   bench_ab ../base/build/libgru.so build/libgru.so 1,1000,64,128 1 1 31 stream
@@ -68,7 +69,7 @@ typedef struct side {
 } side;
 
 static long B, T, I, H;
-static int ra, mode; /* mode: 0 infer, 1 stream, 2 train */
+static int ra, mode; /* mode: 0 infer, 1 stream, 2 train, 3 ftrain */
 static const char *acts; /* BENCH_AB_ACT: "activation:recurrent_activation", or NULL */
 static float *x, *xs, *dy, *k, *rk, *bias;
 
@@ -165,7 +166,7 @@ static int setup(side *s, int nth)
     }
     s->y = xalloc(sizeof(float) * B * T * H);
     s->ys = xalloc(sizeof(float) * B * T * H);
-    if (mode == 2) {
+    if (mode >= 2) {
         if (f->ws_size(s->layer, B, T, &s->wsb) != GRU_OK) {
             fprintf(stderr, "bench_ab: %s\n", f->errmsg());
             return -1;
@@ -199,7 +200,7 @@ static int unit(side *s)
     gru_tensor db = ra ? t2(2, 3 * H, s->db) : (gru_tensor){GRU_FLOAT32, 1, {3 * H, 0, 0, 0}, s->db};
     gru_grads g = {&dk, &drk, &db};
     int rc = f->forward_train(s->layer, &tx, NULL, NULL, &ty, NULL, s->ws, s->wsb, NULL);
-    return rc ? rc
+    return rc || mode == 3 ? rc
               : f->backward(s->layer, s->ws, s->wsb, &tdy, NULL, &tdx, NULL, &g,
                             GRU_GRAD_OVERWRITE);
 }
@@ -229,17 +230,18 @@ int main(int argc, char **argv)
         T < 1 || I < 1 || H < 1) {
         fprintf(stderr,
                 "usage: bench_ab LIB_A LIB_B B,T,I,H RESET_AFTER THREADS REPS "
-                "[infer|stream|train [N]]\n");
+                "[infer|stream|train|ftrain [N]]\n");
         return 2;
     }
     ra = atoi(argv[4]);
     const int nth = atoi(argv[5]), reps = atoi(argv[6]);
     const char *m = argc > 7 ? argv[7] : "infer";
     const long nu = argc > 8 ? atol(argv[8]) : 1;
-    mode = !strcmp(m, "infer") ? 0 : !strcmp(m, "stream") ? 1 : !strcmp(m, "train") ? 2 : -1;
+    mode = !strcmp(m, "infer") ? 0 : !strcmp(m, "stream") ? 1 : !strcmp(m, "train") ? 2
+                                                                      : !strcmp(m, "ftrain") ? 3 : -1;
     if (mode < 0 || nth < 1 || reps < 1 || nu < 1) {
         fprintf(stderr, "bench_ab: expected THREADS, REPS, N >= 1 and a mode infer, stream "
-                        "or train\n");
+                        "train or ftrain\n");
         return 2;
     }
     acts = getenv("BENCH_AB_ACT");
