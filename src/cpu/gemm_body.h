@@ -45,6 +45,15 @@
 #ifndef GEMM_MCW /* rows of A per packed block in caller scratch */
 #define GEMM_MCW (GEMM_MR * 12)
 #endif
+/* Blocks of the plain GEMM (gru__gemm) when op(A) = A^T: B's rows are read in place, row
+ * stride ldb, and a strip of them stays in L1 only for a shorter k block; the same pack
+ * buffer as GEMM_MC x GEMM_KC holds more rows of A instead. */
+#ifndef GEMM_KCT
+#define GEMM_KCT GEMM_KC
+#endif
+#ifndef GEMM_MCT
+#define GEMM_MCT GEMM_MC
+#endif
 #define GEMM_NR (GEMM_NV * VW)
 
 #if defined(__GNUC__)
@@ -288,12 +297,14 @@ void SFX(gru__gemm)(int trans_a, int64_t M, int64_t N, int64_t K, const float *A
                 memset(C + i * ldc, 0, (size_t)N * sizeof(float));
         return;
     }
-    _Alignas(64) float pack[GEMM_MC * GEMM_KC]; /* (GEMM_MC / GEMM_MR) panels of (kc, GEMM_MR) */
-    for (int64_t k0 = 0; k0 < K; k0 += GEMM_KC) {
-        const int64_t kc = K - k0 < GEMM_KC ? K - k0 : GEMM_KC;
+    _Static_assert(GEMM_MCT * GEMM_KCT <= GEMM_MC * GEMM_KC, "GEMM_MCT x GEMM_KCT");
+    _Alignas(64) float pack[GEMM_MC * GEMM_KC]; /* (mcb / GEMM_MR) panels of (kc, GEMM_MR) */
+    const int64_t kcb = trans_a ? GEMM_KCT : GEMM_KC, mcb = trans_a ? GEMM_MCT : GEMM_MC;
+    for (int64_t k0 = 0; k0 < K; k0 += kcb) {
+        const int64_t kc = K - k0 < kcb ? K - k0 : kcb;
         const int load_c = accumulate || k0 > 0;
-        for (int64_t i0 = 0; i0 < M; i0 += GEMM_MC) {
-            const int64_t mc = M - i0 < GEMM_MC ? M - i0 : GEMM_MC;
+        for (int64_t i0 = 0; i0 < M; i0 += mcb) {
+            const int64_t mc = M - i0 < mcb ? M - i0 : mcb;
             SFX(gemm_pack_a)(trans_a, A, lda, i0, k0, mc, kc, pack);
             for (int64_t j0 = 0; j0 < N; j0 += GEMM_NR) {
                 const int64_t n = N - j0 < GEMM_NR ? N - j0 : GEMM_NR;
@@ -501,6 +512,8 @@ void SFX(gru__gemm_bp)(int trans_a, int64_t M, int64_t N, int64_t K, const float
 #undef GEMM_KCB
 #undef GEMM_BIGC
 #undef GEMM_MC
+#undef GEMM_KCT
+#undef GEMM_MCT
 #undef GEMM_MCW
 #undef GEMM_NR
 #undef GEMM_INLINE
