@@ -516,9 +516,9 @@ int main(void)
         tcase tc = random_case(&r);
         run_case(&tc, &r, i % 10 == 0);
     }
-    /* I and H of 256 or more: the input projections formed step by step in the time loop
-     * on K packed per gate (pstep), x read in place; tails in I and H (after the random
-     * cases, whose draws stay as they were) */
+    /* I and H of 256 or more (pstep needs I >= 128, H >= 256): the input projections
+     * formed step by step in the time loop on K packed per gate (pstep), x read in place;
+     * tails in I and H (after the random cases, whose draws stay as they were) */
     for (int ra = 0; ra < 2; ra++) {
         tcase deep = {.B = 11, .T = 3, .I = 260, .H = 264, .reset_after = ra, .use_bias = true,
                       .ret_seq = !ra, .ret_state = true, .goback = !ra, .h0 = true,
@@ -526,6 +526,26 @@ int main(void)
                       .ract = GRU_ACT_SIGMOID, .overwrite = true, .want_dx = true,
                       .want_dh0 = true};
         run_case(&deep, &r, ra == 1);
+    }
+    /* B > 1 and long enough for the weight gradients formed by the time loop in parts
+     * (tf_inl_steps: 256 rows, 7 steps at B = 40; 20 steps: parts of 7, 7 and 6, the last
+     * first): on one thread and the units split (the same bits), the samples split; I of
+     * 128 or more with H of 256 or more: the input projections formed step by step; then
+     * dropout, a mask and go_backwards, the gradients accumulated */
+    for (int ra = 0; ra < 2; ra++) {
+        tcase parts = {.B = 40, .T = 20, .I = 130, .H = 260, .reset_after = ra,
+                       .use_bias = true, .ret_seq = true, .ret_state = true, .h0 = true,
+                       .trainable = true, .act = GRU_ACT_TANH, .ract = GRU_ACT_SIGMOID,
+                       .overwrite = true, .want_dx = true, .want_dh0 = true};
+        run_case(&parts, &r, false);
+        parts.I = 21;
+        parts.H = 35;
+        parts.goback = true;
+        parts.mask = 1;
+        parts.xdrop = ra ? 3 : 1;
+        parts.hdrop = true;
+        parts.overwrite = false;
+        run_case(&parts, &r, ra == 1);
     }
     return tu_finish("test_train_fast");
 }
