@@ -1416,17 +1416,13 @@ static void SFX(tf_bwd_db)(const SFX(tf_ctx) *c, int tid, int nth)
     }
 }
 
-/* The bias gradient alone (the time loop formed the rest in parts), split likewise. */
-static void SFX(tf_bwd_db_job)(void *ctx, int tid, int nth)
-{
-    SFX(tf_bwd_db)(ctx, tid, nth);
-}
-
-/* Weight gradients (products over all T*B rows) and dx, split between the threads. */
+/* Weight gradients (products over all T*B rows, unless the time loop formed them in parts:
+ * c->inl) and dx, and the bias gradient, split between the threads. */
 static void SFX(tf_bwd_weights)(void *ctx, int tid, int nth)
 {
     SFX(tf_ctx) *c = ctx;
-    SFX(tf_bwd_weights_steps)(c, c->pool, tid, nth, tid, 0, c->T, 1);
+    if (!c->inl)
+        SFX(tf_bwd_weights_steps)(c, c->pool, tid, nth, tid, 0, c->T, 1);
     SFX(tf_bwd_db)(c, tid, nth);
 }
 
@@ -1523,7 +1519,7 @@ void SFX(gru__tf_backward)(const gru__train_args *a, const gru__tf_run *run)
         SFX(tf_bwd_loop_any)(&c, 0, 1);
     }
     c.pool = pool;
-    gru__pool_run(pool, c.inl ? SFX(tf_bwd_db_job) : SFX(tf_bwd_weights), &c);
+    gru__pool_run(pool, SFX(tf_bwd_weights), &c);
 }
 
 #undef TF_LD
