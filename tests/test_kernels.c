@@ -817,6 +817,28 @@ static void test_xp_pad(int isa)
     gru__xp_pad_bytes = pad_bytes;
 }
 
+/* One core's L2 (gru__fast_l2) bounds the whole projection and starts the middle range of
+ * the split by units (dispatch.c): with the middle range from 0 bytes, a tiny L2 projects
+ * every sequence in chunks and splits reset_after = TRUE batches by units, a huge one
+ * splits every batch of full tiles by samples; the random cases must agree with the
+ * reference either way. */
+static void test_l2_rule(int isa)
+{
+    const int64_t l2 = gru__fast_l2_bytes, units_mid = gru__fast_units_mid;
+    gru__fast_l2_bytes = 3;
+    CHECK(gru__fast_l2() == 3);
+    gru__fast_units_mid = 0;
+    const int64_t sizes[2] = {1, (int64_t)1 << 40};
+    for (int i = 0; i < 2; i++) {
+        gru__fast_l2_bytes = sizes[i];
+        test_kernels_random(isa);
+    }
+    gru__fast_l2_bytes = -1;
+    CHECK(gru__fast_l2() >= 0);
+    gru__fast_l2_bytes = l2;
+    gru__fast_units_mid = units_mid;
+}
+
 int main(void)
 {
     int best = gru__isa_current();
@@ -831,6 +853,7 @@ int main(void)
         }
         test_kernel_cases(isa);
         test_xp_pad(isa);
+        test_l2_rule(isa);
         test_fx(isa);
         /* B = 1, reset_after = FALSE: odd steps walk z | r backwards (fast_body.h, run_alt
          * without the projection) only with a large recurrent kernel (gru__fast_zrv_min):

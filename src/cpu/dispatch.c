@@ -9,6 +9,9 @@
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
+#if defined(__unix__) || defined(__APPLE__)
+#include <unistd.h>
+#endif
 
 /* Large buffers on 2 MiB boundaries with transparent huge pages where the system offers
  * them only on request (madvise): the packed weights and per-step buffers are streamed
@@ -62,6 +65,25 @@ int64_t gru__fast_units_big = (int64_t)12 << 20;
 int64_t gru__fast_units_mid = (int64_t)512 << 10;
 int64_t gru__fast_nxpf = 1;
 int64_t gru__fast_fx_min = (int64_t)256 << 10, gru__fast_fx_max = (int64_t)1 << 20;
+int64_t gru__fast_l2_bytes = -1;
+
+int64_t gru__fast_l2(void)
+{
+    if (gru__fast_l2_bytes >= 0)
+        return gru__fast_l2_bytes;
+    static _Atomic int64_t cached = -1; /* same value from every thread: a race is benign */
+    int64_t c = cached;
+    if (c >= 0)
+        return c;
+    c = 0;
+#if defined(_SC_LEVEL2_CACHE_SIZE)
+    const long v = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    if (v > 0)
+        c = v;
+#endif
+    cached = c;
+    return c;
+}
 
 /* ---- instruction sets ------------------------------------------------------------- */
 
@@ -429,8 +451,11 @@ void gru__forward_fast_f32(const gru__fwd_args *a)
     const int64_t subfloats = gru__fast_scratch_bufs(1) * subbhs;
     const double ubytes = (double)3 * (double)H * (double)H * sizeof(float);
     const bool full_tiles = B >= (int64_t)nth * isa_rows(f->isa); /* per thread */
+    /* the middle range starts at one core's L2 where that is larger (gru__fast_l2) */
+    const double mid = (double)(gru__fast_l2() > gru__fast_units_mid ? gru__fast_l2()
+                                                                     : gru__fast_units_mid);
     const bool big_u = ubytes >= (double)gru__fast_units_big ||
-                       (ubytes >= (double)gru__fast_units_mid &&
+                       (ubytes >= mid &&
                         (L->cfg.reset_after ||
                          (B >= 8 * (int64_t)nth && ubytes < 4 * (double)gru__fast_units_mid)));
     if (nth > 1 && L->pool && !big_u && full_tiles &&

@@ -128,9 +128,17 @@ void gru__fast_vmath_avx512(int which, const float *in, float *out, int64_t n);
 int gru__fast_vmath(int isa, int which, const float *in, float *out, int64_t n);
 
 /* A whole-sequence forward whose input projection (T, B, 3H) takes more bytes than
- * gru__fast_xchunk_min (6 MiB) projects ceil(gru__fast_xchunk_rows (256) / B) steps at a
- * time (fast_body.h, x_chunk). Tests lower both. */
+ * gru__fast_xchunk_min (6 MiB), or than one core's L2 where that is smaller
+ * (gru__fast_l2), projects ceil(gru__fast_xchunk_rows (256) / B) steps at a time
+ * (fast_body.h, x_chunk). Tests lower both. */
 extern int64_t gru__fast_xchunk_min, gru__fast_xchunk_rows;
+/* One core's L2 in bytes (sysconf, read once; 0 where unknown), or gru__fast_l2_bytes when
+ * that is set (>= 0: bench_tune and the tests set it; -1, the default, asks the system).
+ * Where L2 is larger, it replaces gru__fast_xchunk_min (a sequence's xp beyond L2 went to
+ * L3 and back) and gru__fast_units_mid (a recurrent kernel that fits one core's L2 needs no
+ * split by units to stay there). */
+extern int64_t gru__fast_l2_bytes;
+int64_t gru__fast_l2(void);
 /* An odd call of a B = 1 stream walks the weights backwards (run_alt in fast_body.h)
  * with reset_after = TRUE, and with FALSE when a thread's part of both kernels takes at
  * least gru__fast_alt_min bytes (512 KiB). Tests lower it. */
@@ -170,7 +178,13 @@ extern int64_t gru__fast_units_big;
  * B = 32 H = 256 (S3) 0.86-0.89, B = 256 H = 256 0.90-0.91, B = 32 H = 384 FALSE 0.82,
  * B = 8 and 12 TRUE 0.74-0.96, B = 64 H = 512 (S4) TRUE 0.92; FALSE below 16 samples
  * 0.97-1.17, and at H = 512 from 0.91 to 1.06 from one quarter hour to the next (S4, and
- * B = 128; hence the bounds). Not measured on an AVX-512 machine. Tests lower it. */
+ * B = 128; hence the bounds). Where one core's L2 is larger (gru__fast_l2), the range
+ * starts there instead: a kernel that fits L2 stays in each core's L2 split by samples too,
+ * with no barrier a step (the FALSE upper bound stays 4 gru__fast_units_mid). On the
+ * AVX-512 Xeon of 2026-11-28 (2 MiB L2), S3 on two threads split by samples with its
+ * projection in chunks ran 0.78 (FALSE) and 0.91 (TRUE) of the time split by units;
+ * H = 384 0.90 / 0.99 (in-process alternating runs, bench_tune l2=0 against the default).
+ * Tests lower it. */
 extern int64_t gru__fast_units_mid;
 /* Nonzero: the multi-row tiles of kernels built with NX_PF (fast_body.h; AVX-512) fetch
  * the next panel of their loop into L2 along their k loops (nx_slice). bench_tune turns

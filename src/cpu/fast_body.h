@@ -1056,8 +1056,11 @@ static void SFX(run_x)(const gru__fast_job *J, int64_t g0, int64_t g1)
 }
 
 /* Steps per chunk of the input projection, or 0 for all timesteps at once (run_x).
- * A whole-sequence xp larger than gru__fast_xchunk_min bytes would go to memory and
- * back; then a job projects a few steps at a time, just before the steps use them, into
+ * A whole-sequence xp larger than gru__fast_xchunk_min bytes, or than one core's L2 where
+ * that is smaller (gru__fast_l2), would go to L3 or memory and back (on the Xeon of
+ * 2026-11-28, 2 MiB L2 and a slow L3: B = 16 at S3's sizes, xp 4.9 MB, 10% faster in
+ * chunks on one thread, B = 8 3%, B = 1 (S1) level; and each thread's half of S3 split by
+ * samples); then a job projects a few steps at a time, just before the steps use them, into
  * the start of xp, which stays in cache: at least gru__fast_xchunk_rows (256) rows per
  * chunk so that each panel of the kernel serves many row tiles, at most about 8 MiB of xp
  * (measured best on S4 and S5, 1 and 2 threads). A job on one thread (also each thread's
@@ -1071,7 +1074,9 @@ static int64_t SFX(x_chunk)(const gru__fast_job *J, int nth)
 {
     const int64_t B = J->B, T = J->T, row = 3 * J->H * (int64_t)sizeof(float);
     const bool own_cols = nth == 1 || J->reset_after || J->dyn;
-    if (!own_cols || T < 2 || B * T * row <= gru__fast_xchunk_min)
+    const int64_t l2 = gru__fast_l2();
+    const int64_t lim = l2 > 0 && l2 < gru__fast_xchunk_min ? l2 : gru__fast_xchunk_min;
+    if (!own_cols || T < 2 || B * T * row <= lim)
         return 0;
     int64_t tc = (gru__fast_xchunk_rows + B - 1) / B, tmax = ((int64_t)8 << 20) / (B * row);
     tc = tc < tmax ? tc : tmax;
