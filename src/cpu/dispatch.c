@@ -452,8 +452,8 @@ void gru__forward_fast_f32(const gru__fwd_args *a)
     const double ubytes = (double)3 * (double)H * (double)H * sizeof(float);
     const bool full_tiles = B >= (int64_t)nth * isa_rows(f->isa); /* per thread */
     /* the middle range starts at one core's L2 where that is larger (gru__fast_l2) */
-    const double mid = (double)(gru__fast_l2() > gru__fast_units_mid ? gru__fast_l2()
-                                                                     : gru__fast_units_mid);
+    const int64_t l2 = gru__fast_l2();
+    const double mid = (double)(l2 > gru__fast_units_mid ? l2 : gru__fast_units_mid);
     const bool big_u = ubytes >= (double)gru__fast_units_big ||
                        (ubytes >= mid &&
                         (L->cfg.reset_after ||
