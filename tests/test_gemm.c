@@ -268,8 +268,14 @@ static void run_bp(const char *name, bp_fn f, int64_t nmin)
         check_case(name, bp_call, &rng, 0, 150, 2100, 40, 0, 1);
         /* C of 2^20 floats or more with the largest scratch: k blocks of up to twice the
          * usual size (the products of training over all T*B rows at S5) */
-        if (w == 3)
+        if (w == 3) {
             check_case(name, bp_call, &rng, 1, 1025, 1024, 1100, 0, 1);
+            /* and overwritten: the first k block stores C non-temporally (whole vectors
+             * at aligned addresses; rows 1040 floats apart, so some rows are aligned and
+             * some not; then C is read back by the second k block) */
+            check_case(name, bp_call, &rng, 0, 1031, 1024, 300, 15, 0);
+            check_case(name, bp_call, &rng, 1, 1100, 1000, 1100, 0, 0);
+        }
         free(bp_ws);
     }
 }

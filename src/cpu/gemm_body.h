@@ -6,6 +6,8 @@
  *   GEMM_MR              rows of C per microkernel tile (<= 12)
  *   GEMM_NV              vectors of C per tile row (tile width GEMM_NV * VW)
  *   GEMM_SSE_PACK        (optional) pack A and transposed B through SSE 4 x 4 transposes (x86)
+ *   GEMM_VSTREAM(p, v)   (optional) a non-temporal store of a whole vector at p, aligned to
+ *                        GEMM_VALIGN bytes (gru__gemm_bp writes a large C with it)
  * C (M x N) = op(A) · B (+ C): op(A) = A (M x K) or A^T with A (K x M).
  * Blocking: K in blocks of GEMM_KC; for each, rows of op(A) in blocks of GEMM_MC are packed
  * (k-major panels of GEMM_MR rows, a fixed stack buffer: nothing is allocated), then every
@@ -22,6 +24,7 @@
  * stride, no page per row), and A in blocks of up to GEMM_MCW rows, so that each strip of
  * B is fetched from L3 once per more rows of A. */
 
+#include <stdint.h>
 #include <string.h>
 
 #ifndef GEMM_KC
@@ -62,9 +65,11 @@
 #define GEMM_INLINE static inline
 #endif
 
-/* C tile (mr x n, n <= GEMM_NR; full when n == GEMM_NR) = ap · b (+ C when load_c),
+/* C tile (mr x n, n <= GEMM_NR; full when n == GEMM_NR) = ap · b (+ C when load_c is 1),
  * ap (kc, GEMM_MR) packed, b (kc x n, row stride ldb). pf (or NULL): one line per row of
- * b (stride ldb) fetched into L1 along the k loop; pf2 likewise into L2. */
+ * b (stride ldb) fetched into L1 along the k loop; pf2 likewise into L2. load_c 2: C is
+ * overwritten by non-temporal stores where the ISA has them (GEMM_VSTREAM; whole aligned
+ * vectors), and its lines are not fetched. */
 GEMM_INLINE void SFX(gemm_tile)(const int mr, const int full, int64_t n, int64_t kc,
                                 const float *ap, const float *b, int64_t ldb, float *c,
                                 int64_t ldc, int load_c, const float *pf, const float *pf2)
@@ -83,7 +88,7 @@ GEMM_INLINE void SFX(gemm_tile)(const int mr, const int full, int64_t n, int64_t
     /* C is read (or written) after the whole k loop: fetch its lines meanwhile, into L2
      * (A and B stream through L1 in the meantime), and into L1 for the last 32 k */
 #pragma GCC unroll 16
-    for (int r = 0; r < mr; r++) {
+    for (int r = 0; r < mr && load_c != 2; r++) {
         __builtin_prefetch(c + r * ldc, 1, 2);
         __builtin_prefetch(c + r * ldc + n - 1, 1, 2);
     }
@@ -98,7 +103,7 @@ GEMM_INLINE void SFX(gemm_tile)(const int mr, const int full, int64_t n, int64_t
     const int64_t kmid = kc > 64 ? kc - 32 : 0;
     for (int ph = 0; ph < 2; ph++) {
         const int64_t kend = ph ? kc : kmid;
-        if (ph)
+        if (ph && load_c != 2)
 #pragma GCC unroll 16
             for (int r = 0; r < mr; r++) {
                 __builtin_prefetch(c + r * ldc, 1, 3);
@@ -161,12 +166,17 @@ GEMM_INLINE void SFX(gemm_tile)(const int mr, const int full, int64_t n, int64_t
         for (int v = 0; v < GEMM_NV; v++) {
             if (full) {
                 VEC x = acc[0][r][v];
-                if (load_c)
+                if (load_c == 1)
                     x = VADD(x, VLOAD(cr + v * VW));
-                VSTORE(cr + v * VW, x);
+#if defined(GEMM_VSTREAM)
+                if (load_c == 2 && ((uintptr_t)(cr + v * VW) & (GEMM_VALIGN - 1)) == 0)
+                    GEMM_VSTREAM(cr + v * VW, x);
+                else
+#endif
+                    VSTORE(cr + v * VW, x);
             } else if (cnt[v]) {
                 VEC x = acc[0][r][v];
-                if (load_c)
+                if (load_c == 1)
                     x = VADD(x, VLOADN(cr + v * VW, cnt[v]));
                 VSTOREN(cr + v * VW, x, cnt[v]);
             }
@@ -455,7 +465,15 @@ int64_t SFX(gru__gemm_bp_min)(void) { return (GEMM_MCW + 8 * GEMM_NR) * GEMM_KC;
  * ws holds after A's block (GEMM_MCW rows), each packed once and then multiplied with
  * every block of A. Each C element sums its k blocks in order, k in order within a block.
  * Runs gru__gemm when ws holds less than gru__gemm_bp_min() floats or the product is small
- * (M < 2 tiles of rows, N < 4 strips). */
+ * (M < 2 tiles of rows, N < 4 strips).
+ * A large C (GEMM_BIGC floats or more) is written by non-temporal stores where it is not
+ * read (the first k block, without accumulate), and not fetched: its callers (the products
+ * over all T*B rows of training) read it only much later, from memory. 2026-11-28, the
+ * AVX-512 Xeon, one thread, paired in-process runs against the plain stores: the input
+ * projection of S5 training (C 3200 x 3072) 0.92-0.97 of the time, 0.96 of S4's shape, 0.98
+ * of S3's; dK, dU of S5 (C 1024 x 3072, four k blocks) 0.98-0.99. Not for S4's dK (C 512
+ * x 1536, below GEMM_BIGC: 1.03, its passes come back from cache), nor with every k block
+ * streamed (level at S5's dK). */
 void SFX(gru__gemm_bp)(int trans_a, int64_t M, int64_t N, int64_t K, const float *A,
                        int64_t lda, const float *Bm, int64_t ldb, float *C, int64_t ldc,
                        int accumulate, float *ws, int64_t nws)
@@ -481,9 +499,14 @@ void SFX(gru__gemm_bp)(int trans_a, int64_t M, int64_t N, int64_t K, const float
     ncs = (nst + nch - 1) / nch;
     float *bpk = ws;                   /* ncs strips of (kc, GEMM_NR) */
     float *pack = ws + ncs * GEMM_NR * kc0; /* (mcb / GEMM_MR) panels of (kc, GEMM_MR) */
+#if defined(GEMM_VSTREAM)
+    const int stream = !accumulate && M * N >= GEMM_BIGC;
+#else
+    const int stream = 0;
+#endif
     for (int64_t k0 = 0; k0 < K; k0 += kc0) {
         const int64_t kc = K - k0 < kc0 ? K - k0 : kc0;
-        const int load_c = accumulate || k0 > 0;
+        const int load_c = accumulate || k0 > 0 ? 1 : stream ? 2 : 0;
         for (int64_t jc = 0; jc < N; jc += ncs * GEMM_NR) {
             const int64_t nc = N - jc < ncs * GEMM_NR ? N - jc : ncs * GEMM_NR;
             SFX(gemm_pack_bc)(kc, nc, Bm + k0 * ldb + jc, ldb, bpk);
@@ -506,6 +529,10 @@ void SFX(gru__gemm_bp)(int trans_a, int64_t M, int64_t N, int64_t K, const float
             }
         }
     }
+#if defined(GEMM_VSTREAM)
+    if (stream)
+        GEMM_SFENCE(); /* the streamed stores ordered before whatever follows */
+#endif
 }
 
 #undef GEMM_KC

@@ -9,6 +9,9 @@
 #define GEMM_NV GRU__GEMM_NV_AVX2
 
 #define GEMM_SSE_PACK 1
+#define GEMM_VSTREAM(p, v) _mm256_stream_ps((p), (v))
+#define GEMM_VALIGN 32
+#define GEMM_SFENCE() _mm_sfence()
 
 #include "cpu/gemm_body.h"
 #endif

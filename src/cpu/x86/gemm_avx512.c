@@ -9,6 +9,9 @@
 #define GEMM_NV GRU__GEMM_NV_AVX512
 
 #define GEMM_SSE_PACK 1
+#define GEMM_VSTREAM(p, v) _mm512_stream_ps((p), (v))
+#define GEMM_VALIGN 64
+#define GEMM_SFENCE() _mm_sfence()
 /* k blocks of 512: half the passes over C of the default 256 (C tiles are read and
  * written once per block), measured 2-5% faster on the large products of training */
 #define GEMM_KC 512
