@@ -516,14 +516,19 @@ void SFX(gru__gemm_bp)(int trans_a, int64_t M, int64_t N, int64_t K, const float
                 for (int64_t j0 = 0; j0 < nc; j0 += GEMM_NR) {
                     const int64_t n = nc - j0 < GEMM_NR ? nc - j0 : GEMM_NR;
                     const float *b = bpk + j0 * kc;
+                    /* every tile fetches the next strip into L2, GEMM_NV tiles in turn
+                     * one line of its rows each: only the first GEMM_NV tiles (as in
+                     * gru__gemm_pb) left the tiles of S5's products of training waiting
+                     * on L3; all of them, paired in-process runs on the AVX-512 Xeon:
+                     * 0.95-0.99 of the time of S5's (input projection, dK, dU, dx),
+                     * 0.97-1.0 of S4's, level with S3's dK (M = 256); gru__gemm_pb
+                     * (M = B rows) 1.01-1.02, so not there */
                     const float *pf2 = j0 + GEMM_NR < nc ? b + kc * GEMM_NR : NULL;
                     for (int64_t p = 0; p < mc; p += GEMM_MR) {
                         const int mr = (int)(mc - p < GEMM_MR ? mc - p : GEMM_MR);
                         SFX(gemm_tile_any)(mr, n, kc, pack + p * kc, b, GEMM_NR,
                                            C + (i0 + p) * ldc + jc + j0, ldc, load_c, NULL,
-                                           pf2 && p < GEMM_NV * GEMM_MR
-                                               ? pf2 + (p / GEMM_MR) * VW
-                                               : NULL);
+                                           pf2 ? pf2 + (p / GEMM_MR) % GEMM_NV * VW : NULL);
                     }
                 }
             }
