@@ -8,6 +8,13 @@
  *   GEMM_SSE_PACK        (optional) pack A and transposed B through SSE 4 x 4 transposes (x86)
  *   GEMM_VSTREAM(p, v)   (optional) a non-temporal store of a whole vector at p, aligned to
  *                        GEMM_VALIGN bytes (gru__gemm_bp writes a large C with it)
+ *   GEMM_PARTS           (optional, default 7) which products to define: 1 the plain one
+ *                        (gru__gemm), 2 those on a B packed once (gru__gemm_nr, _pack_b,
+ *                        _pb), 4 the one that packs B too (gru__gemm_bp_min, _bp); so that
+ *                        an ISA can give gru__gemm_bp tiles of another shape (x86/gemm_avx512.c)
+ *   GEMM_API             (optional) the linkage of the functions it defines (default extern)
+ *   GEMM_BP_FALLBACK     (optional) the plain product gru__gemm_bp runs for small products
+ *                        (default SFX(gru__gemm))
  * C (M x N) = op(A) · B (+ C): op(A) = A (M x K) or A^T with A (K x M).
  * Blocking: K in blocks of GEMM_KC; for each, rows of op(A) in blocks of GEMM_MC are packed
  * (k-major panels of GEMM_MR rows, a fixed stack buffer: nothing is allocated), then every
@@ -58,6 +65,15 @@
 #define GEMM_MCT GEMM_MC
 #endif
 #define GEMM_NR (GEMM_NV * VW)
+#ifndef GEMM_PARTS
+#define GEMM_PARTS 7
+#endif
+#ifndef GEMM_API
+#define GEMM_API
+#endif
+#ifndef GEMM_BP_FALLBACK
+#define GEMM_BP_FALLBACK SFX(gru__gemm)
+#endif
 
 #if defined(__GNUC__)
 #define GEMM_INLINE static inline __attribute__((always_inline))
@@ -296,8 +312,10 @@ static void SFX(gemm_pack_a)(int trans_a, const float *A, int64_t lda, int64_t i
     }
 }
 
-void SFX(gru__gemm)(int trans_a, int64_t M, int64_t N, int64_t K, const float *A, int64_t lda,
-                    const float *Bm, int64_t ldb, float *C, int64_t ldc, int accumulate)
+#if GEMM_PARTS & 1
+GEMM_API void SFX(gru__gemm)(int trans_a, int64_t M, int64_t N, int64_t K, const float *A,
+                             int64_t lda, const float *Bm, int64_t ldb, float *C, int64_t ldc,
+                             int accumulate)
 {
     if (M <= 0 || N <= 0)
         return;
@@ -334,13 +352,19 @@ void SFX(gru__gemm)(int trans_a, int64_t M, int64_t N, int64_t K, const float *A
     }
 }
 
+#endif /* GEMM_PARTS & 1 */
+
 /* ---- B packed once, for products repeated with the same B (the training time loop) ----
  * Layout of a packed K x N matrix: for each block of GEMM_KC rows (kc rows, the last one
  * shorter), its strips of GEMM_NR columns (zero past N) one after the other, each kc x
  * GEMM_NR contiguous: block k0 starts at k0 * Np, strip j at + j * kc * GEMM_NR, with
  * Np = N rounded up to GEMM_NR. Contiguous strips stay in L1 whatever B's row stride
  * was, and stream with the hardware prefetchers. */
-int64_t SFX(gru__gemm_nr)(void) { return GEMM_NR; }
+#if GEMM_PARTS & 2
+GEMM_API int64_t SFX(gru__gemm_nr)(void) { return GEMM_NR; }
+#endif
+
+#if GEMM_PARTS & 6
 
 /* A chunk of B (kc x nc; row k at src + k * ldb) packed as strips of GEMM_NR columns,
  * strip j kc x GEMM_NR contiguous at dst + j * kc * GEMM_NR, zero past nc. */
@@ -371,9 +395,12 @@ static void SFX(gemm_pack_bc)(int64_t kc, int64_t nc, const float *src, int64_t 
     }
 }
 
+#endif /* GEMM_PARTS & 6 */
+
+#if GEMM_PARTS & 2
 /* Bp = B (K x N) packed; B[k][n] = src[k * ld + n], or src[n * ld + k] when trans. */
-void SFX(gru__gemm_pack_b)(int trans, int64_t K, int64_t N, const float *src, int64_t ld,
-                           float *Bp)
+GEMM_API void SFX(gru__gemm_pack_b)(int trans, int64_t K, int64_t N, const float *src, int64_t ld,
+                                    float *Bp)
 {
     const int64_t Np = (N + GEMM_NR - 1) / GEMM_NR * GEMM_NR;
     for (int64_t k0 = 0; k0 < K; k0 += GEMM_KC) {
@@ -402,6 +429,9 @@ void SFX(gru__gemm_pack_b)(int trans, int64_t K, int64_t N, const float *src, in
     }
 }
 
+#endif /* GEMM_PARTS & 2 */
+
+#if GEMM_PARTS & 6
 /* Rows of A per packed block: up to GEMM_MCW (whole panels) when the scratch ws (nws
  * floats) holds them for k blocks of kc0, else GEMM_MC in the stack buffer. */
 static int64_t SFX(gemm_mcb)(int64_t M, int64_t kc0, const float *ws, int64_t nws)
@@ -417,11 +447,15 @@ static int64_t SFX(gemm_mcb)(int64_t M, int64_t kc0, const float *ws, int64_t nw
     return mcb > GEMM_MC ? mcb : GEMM_MC;
 }
 
+#endif /* GEMM_PARTS & 6 */
+
+#if GEMM_PARTS & 2
 /* C_s (M x N_s) = A (M x K, row stride lda) · (columns [n0_s, n0_s + N_s) of the packed
  * B_s) (+ C_s when accumulate), for each segment s: A is packed once for all. n0_s is a
  * multiple of GEMM_NR. ws (nws floats, or NULL): scratch for A's packed blocks. */
-void SFX(gru__gemm_pb)(int64_t M, int64_t K, const float *A, int64_t lda, int nseg,
-                       const gru__gemm_seg *seg, int accumulate, float *ws, int64_t nws)
+GEMM_API void SFX(gru__gemm_pb)(int64_t M, int64_t K, const float *A, int64_t lda, int nseg,
+                                const gru__gemm_seg *seg, int accumulate, float *ws,
+                                int64_t nws)
 {
     if (M <= 0 || K <= 0)
         return;
@@ -456,8 +490,11 @@ void SFX(gru__gemm_pb)(int64_t M, int64_t K, const float *A, int64_t lda, int ns
     }
 }
 
+#endif /* GEMM_PARTS & 2 */
+
+#if GEMM_PARTS & 4
 /* Floats of scratch gru__gemm_bp needs at least to pack (else it runs gru__gemm). */
-int64_t SFX(gru__gemm_bp_min)(void) { return (GEMM_MCW + 8 * GEMM_NR) * GEMM_KC; }
+GEMM_API int64_t SFX(gru__gemm_bp_min)(void) { return (GEMM_MCW + 8 * GEMM_NR) * GEMM_KC; }
 
 /* gru__gemm with B packed too, into the scratch ws (nws floats): k in blocks of equal size
  * (at most GEMM_KC, or GEMM_KCB for a large C: no short block left at the end, whose
@@ -474,12 +511,12 @@ int64_t SFX(gru__gemm_bp_min)(void) { return (GEMM_MCW + 8 * GEMM_NR) * GEMM_KC;
  * of S3's; dK, dU of S5 (C 1024 x 3072, four k blocks) 0.98-0.99. Not for S4's dK (C 512
  * x 1536, below GEMM_BIGC: 1.03, its passes come back from cache), nor with every k block
  * streamed (level at S5's dK). */
-void SFX(gru__gemm_bp)(int trans_a, int64_t M, int64_t N, int64_t K, const float *A,
-                       int64_t lda, const float *Bm, int64_t ldb, float *C, int64_t ldc,
-                       int accumulate, float *ws, int64_t nws)
+GEMM_API void SFX(gru__gemm_bp)(int trans_a, int64_t M, int64_t N, int64_t K, const float *A,
+                                int64_t lda, const float *Bm, int64_t ldb, float *C, int64_t ldc,
+                                int accumulate, float *ws, int64_t nws)
 {
     if (M < 2 * GEMM_MR || N < 4 * GEMM_NR || K <= 0 || !ws || nws < SFX(gru__gemm_bp_min)()) {
-        SFX(gru__gemm)(trans_a, M, N, K, A, lda, Bm, ldb, C, ldc, accumulate);
+        GEMM_BP_FALLBACK(trans_a, M, N, K, A, lda, Bm, ldb, C, ldc, accumulate);
         return;
     }
     /* k blocks of equal size (multiples of 8 but the last), no short one at the end, up
@@ -540,6 +577,11 @@ void SFX(gru__gemm_bp)(int trans_a, int64_t M, int64_t N, int64_t K, const float
 #endif
 }
 
+#endif /* GEMM_PARTS & 4 */
+
+#undef GEMM_PARTS
+#undef GEMM_API
+#undef GEMM_BP_FALLBACK
 #undef GEMM_KC
 #undef GEMM_KCB
 #undef GEMM_BIGC
