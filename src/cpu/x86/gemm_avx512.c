@@ -1,4 +1,5 @@
-/* The fast float32 GEMM for AVX-512F: tiles of 12 rows x 32 columns (24 zmm accumulators). */
+/* The fast float32 GEMM for AVX-512F: tiles of 12 rows x 32 columns on a B packed once, 8 x
+ * 48 for the others (24 zmm accumulators each). */
 #include "cpu/gemm.h"
 
 #if defined(__AVX512F__)
@@ -25,18 +26,24 @@
 #define GEMM_KCT 256
 #define GEMM_MCT (GEMM_MR * 8)
 
-#define GEMM_PARTS 3 /* gru__gemm, and the products on a B packed once */
+#define GEMM_PARTS 2 /* the products on a B packed once */
 #include "cpu/gemm_body.h"
 
-/* gru__gemm_bp (the products over all T*B rows of training, A and B both packed per call):
- * tiles of 8 rows x 48 columns instead, 11 loads (3 vectors of B, 8 broadcasts of A) for
- * 24 FMAs instead of 14, in blocks of 96 rows of A. 2026-11-28, the AVX-512 Xeon, one
+/* gru__gemm_bp (the products over all T*B rows of training, A and B both packed per call)
+ * and gru__gemm (the same without scratch, as at S3): tiles of 8 rows x 48 columns
+ * instead, 11 loads (3 vectors of B, 8 broadcasts of A) for 24 FMAs instead of 14, in
+ * blocks of 96 rows of A (gru__gemm: as many rows as before, 48, and 96 for A^T). 2026-11-28, the AVX-512 Xeon, one
  * thread, paired in-process runs against 12 x 32 (both with the streamed C and every tile
  * fetching the next strip): S5's input projection 0.91-0.94 of the time, S5's dK and dU
  * 0.88-0.98, S4's 0.96-0.99, S3's 0.93 (about level with oneDNN's sgemm, which 12 x 32
  * trailed by 4-11%); S5's dx shape (not a bp product) 0.96-1.04. In a loop on data in L1
  * and L2 both shapes run at the FMA peak. An earlier session found 8 x 48 level, before
- * the next-strip fetches by every tile. Blocks of 144 rows: level. */
+ * the next-strip fetches by every tile. Blocks of 144 rows: level. The plain product on S3's
+ * dK and dU shapes (A^T · B, 3200 k): 256 x 768 0.94-0.97 of the time of 12 x 32 (oneDNN's
+ * sgemm 0.90-0.92), 128 x 768 0.94-0.99, 256 x 512 level; the parts of 256
+ * rows that S3's time loop forms them in (tf_inl_steps) 0.93-0.99. The products on a B packed once keep 12 x 32: their strips are cut
+ * at each gate's H columns, and 48 divides none of S1-S5's H (measured on S5's loop
+ * shapes: level where the strips of a gate end short, 0.93 where they do not). */
 #undef SFX
 #undef GEMM_MR
 #undef GEMM_NV
@@ -44,10 +51,19 @@
 #define GEMM_MR 8
 #define GEMM_NV 3
 #define GEMM_KC 512
-#define GEMM_PARTS 4
+#define GEMM_MC (GEMM_MR * 6)
+#define GEMM_KCT 256
+#define GEMM_MCT (GEMM_MR * 12)
+#define GEMM_PARTS 5
 #define GEMM_API static
-#define GEMM_BP_FALLBACK gru__gemm_avx512_f32
 #include "cpu/gemm_body.h"
+
+void gru__gemm_avx512_f32(int trans_a, int64_t M, int64_t N, int64_t K, const float *A,
+                          int64_t lda, const float *B, int64_t ldb, float *C, int64_t ldc,
+                          int accumulate)
+{
+    gru__gemm_avx512w_f32(trans_a, M, N, K, A, lda, B, ldb, C, ldc, accumulate);
+}
 
 int64_t gru__gemm_bp_min_avx512_f32(void) { return gru__gemm_bp_min_avx512w_f32(); }
 
