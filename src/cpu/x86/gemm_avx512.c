@@ -42,8 +42,10 @@
  * dK and dU shapes (A^T · B, 3200 k): 256 x 768 0.94-0.97 of the time of 12 x 32 (oneDNN's
  * sgemm 0.90-0.92), 128 x 768 0.94-0.99, 256 x 512 level; the parts of 256
  * rows that S3's time loop forms them in (tf_inl_steps) 0.93-0.99. The products on a B packed once keep 12 x 32: their strips are cut
- * at each gate's H columns, and 48 divides none of S1-S5's H (measured on S5's loop
- * shapes: level where the strips of a gate end short, 0.93 where they do not). */
+ * at each gate's H columns, and 48 divides none of S1-S5's H (8 x 48 measured on the
+ * time loops' shapes: S5's 1024 columns a gate level, S4's 512 0.98, 3072 columns in one
+ * 0.93), and the training pass splits units between threads at multiples of the strip
+ * width (48 would give one of two threads 288 of S4's 512 units). */
 #undef SFX
 #undef GEMM_MR
 #undef GEMM_NV
