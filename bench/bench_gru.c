@@ -114,7 +114,8 @@ static void usage(FILE *f)
             "  --lib both|libgru|onednn   which side to run (default both)\n"
             "  --gap-us US           pause between the two libraries' runs (default 20000 when\n"
             "                        threads > 1, so that spinning workers go to sleep; with\n"
-            "                        threads > 1 each library runs blocks of 8 timed runs)\n"
+            "                        threads > 1 each library runs blocks of 8 timed runs,\n"
+            "                        of 1 when a run takes 50 ms or more)\n"
             "  --csv FILE            also write the results as CSV (for bench_others.py)\n"
             "  --no-selfcheck        skip the float64 reference check of the oneDNN wrapper\n"
             "  --quiet               only the table\n");
@@ -1173,8 +1174,14 @@ static int run_case(const options *o, const shape *s, int ra, int mode, int thre
      * idle worker threads of one library (oneDNN's OpenMP workers spin for milliseconds,
      * libgru's for 0.2 ms) would otherwise share a core with the other's running threads,
      * and a wake-up after a long pause costs a 2-thread call far more than one in a
-     * stream of calls. The pause between blocks lets the other side's workers sleep. */
-    const int block = threads > 1 ? 8 : 1;
+     * stream of calls. The pause between blocks lets the other side's workers sleep.
+     * Runs of 50 ms or more alternate one by one on two threads too: a wake-up is small
+     * next to them, and blocks of 8 were the whole of a case's 7 repetitions at S4 and S5
+     * training, so that a slow spell of the machine (2026-11-28, the Xeon: seconds at a
+     * time, 1.5x on either library) fell on one library only (S5 FALSE training, 2
+     * threads: 0.55, then 0.79 and 1.47 in two runs minutes apart). */
+    const double t_run = t_lg > t_dn ? t_lg : t_dn;
+    const int block = threads > 1 && t_run < 0.05 ? 8 : 1;
 
     double *v_lg = calloc((size_t)reps, sizeof(double));
     double *v_dn = calloc((size_t)reps, sizeof(double));
