@@ -270,9 +270,10 @@ static void run_bp(const char *name, bp_fn f, int64_t nmin)
          * usual size (the products of training over all T*B rows at S5) */
         if (w == 3) {
             check_case(name, bp_call, &rng, 1, 1025, 1024, 1100, 0, 1);
-            /* and overwritten: the first k block stores C non-temporally (whole vectors
-             * at aligned addresses; rows 1040 floats apart, so some rows are aligned and
-             * some not; then C is read back by the second k block) */
+            /* and overwritten: the first k block stores C non-temporally, whole vectors at
+             * aligned addresses only (rows 1040 floats apart, all aligned like C's start;
+             * and 1001 apart, some rows aligned and some not), and the second k block
+             * (K 1100: two of 552) reads C back */
             check_case(name, bp_call, &rng, 0, 1031, 1024, 300, 15, 0);
             check_case(name, bp_call, &rng, 1, 1100, 1000, 1100, 0, 0);
         }
