@@ -785,6 +785,34 @@ static void test_fx(int isa)
     printf("%s: %d ride-along cases, %d failed\n", gru__isa_name(isa), ncases, fails);
 }
 
+/* B = 1 split by units: the input projection of the steps after the first two blocks
+ * runs in the barriers' waits (fast_body.h, x_window), with the ride-along projection off:
+ * lengths just past two blocks and long ones (a short last block or none), a thread's
+ * groups fewer and more than a block's steps, 2-4 threads, both variants, masks,
+ * go_backwards; then the same with the projection before the steps (gru__fast_xwin 0). */
+static void test_xwin(int isa)
+{
+    static const int64_t Ts[] = {9, 10, 13, 17, 40, 61};
+    static const int64_t Is[] = {1, 5, 17, 64};
+    static const int64_t Hs[] = {1, 7, 16, 33, 48, 70, 100, 130, 300};
+    const int64_t fx_min = gru__fast_fx_min, xwin = gru__fast_xwin;
+    gru__fast_fx_min = INT64_MAX;
+    tu_rng r = {0x77a1b2c3ULL + (uint64_t)isa};
+    int fails = 0;
+    const int ncases = 48;
+    for (int i = 0; i < ncases && fails < 5; i++) {
+        gru__fast_xwin = i < ncases - 8;
+        kcase c = {1, Ts[tu_next(&r) % 6], Is[tu_next(&r) % 4], Hs[tu_next(&r) % 9],
+                   i & 1, tu_next(&r) % 4 != 0, tu_next(&r) % 2, tu_next(&r) % 2 == 0,
+                   tu_next(&r) % 3 == 0, tu_next(&r) % 2, GRU_ACT_TANH, GRU_ACT_SIGMOID, 1.0};
+        fails += run_case(&c, isa, 2 + (int)(i / 2 % 3), tu_next(&r));
+    }
+    gru__fast_fx_min = fx_min;
+    gru__fast_xwin = xwin;
+    printf("%s: %d cases with the projection in the barriers' waits, %d failed\n",
+           gru__isa_name(isa), ncases, fails);
+}
+
 /* The random and shape cases with the input projection whole, then a few steps at a time
  * (fast_body.h, x_chunk): one step, and chunks of 40 rows that do not divide T. */
 static void test_kernel_cases(int isa)
@@ -860,6 +888,7 @@ int main(void)
         test_xp_pad(isa);
         test_l2_rule(isa);
         test_fx(isa);
+        test_xwin(isa);
         /* B = 1, reset_after = FALSE: odd steps walk z | r backwards (fast_body.h, run_alt
          * without the projection) only with a large recurrent kernel (gru__fast_zrv_min):
          * always here */

@@ -57,6 +57,7 @@ static void advise_huge(void *p, size_t bytes)
 }
 
 int64_t gru__fast_xchunk_min = (int64_t)6 << 20, gru__fast_xchunk_rows = 256;
+int64_t gru__fast_xwin = 1;
 int64_t gru__xp_pad_bytes = 4096;
 int64_t gru__fast_alt_min = (int64_t)512 << 10;
 int64_t gru__fast_zrv_min = (int64_t)512 << 10;

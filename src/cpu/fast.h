@@ -40,6 +40,11 @@ void gru__pool_run(gru__pool *p, gru__pool_fn fn, void *ctx);
 /* Inside fn, on thread tid: wait until every thread of the job has arrived. No-op for
  * NULL. All threads of a job must call it the same number of times. */
 void gru__pool_barrier(gru__pool *p, int tid);
+/* The barrier in two halves: arrive publishes that this thread has reached it, wait
+ * waits for the others to arrive. Between them the thread may work on what no other
+ * thread reads before the next barrier. gru__pool_barrier = arrive + wait. */
+void gru__pool_arrive(gru__pool *p, int tid);
+void gru__pool_wait(gru__pool *p, int tid);
 
 /* ---- packed weights and scratch ---------------------------------------------------- */
 
@@ -132,6 +137,9 @@ int gru__fast_vmath(int isa, int which, const float *in, float *out, int64_t n);
  * (gru__fast_l2), projects ceil(gru__fast_xchunk_rows (256) / B) steps at a time
  * (fast_body.h, x_chunk). Tests lower both. */
 extern int64_t gru__fast_xchunk_min, gru__fast_xchunk_rows;
+/* B = 1 on several threads: 0 projects every step before the first (run_x), else the
+ * steps after the first 2 blocks are projected in the barriers' waits (x_window) */
+extern int64_t gru__fast_xwin;
 /* One core's L2 in bytes (sysconf, read once; 0 where unknown), or gru__fast_l2_bytes when
  * that is set (>= 0: bench_tune and the tests set it; -1, the default, asks the system).
  * Where L2 is larger, it replaces gru__fast_xchunk_min (a sequence's xp beyond L2 went to

@@ -31,7 +31,8 @@
  * Input projection: all timesteps at once before the steps (run_x), or, when that xp
  * would not stay in cache, a few steps at a time just before they are used (x_chunk,
  * run_xc), or at B = 1 with a mid-sized recurrent kernel (AVX-512) ridden along the
- * recurrent tiles of the steps before (step_fx).
+ * recurrent tiles of the steps before (step_fx), or at B = 1 on several threads otherwise
+ * a block at a time in the barriers' waits of the steps before (x_window).
  *
  * reset_after = TRUE (one barrier per step): h is double-buffered in the scratch,
  *   hb[s & 1] -> hb[(s + 1) & 1]; a thread writes its own units of the next state.
@@ -1026,6 +1027,28 @@ static inline int64_t SFX(sp_first)(int64_t ge, int64_t g0, int spg)
     case 7: CALL(7); break; case 8: CALL(8); break; case 9: CALL(9); break;                \
     case 10: CALL(10); break; default: CALL(11); break; } } while (0)
 
+/* Input projection of rows [r0, r0 + n) of x (B*T, I), n <= MR3, groups [g0, g1). */
+static void SFX(x_rows)(const gru__fast_job *J, int64_t r0, int64_t n, int64_t g0, int64_t g1)
+{
+    if (n == MR3) {
+        for (int64_t g = g0; g < g1; g++)
+            SFX(tile_x)(MR3, 1, J, r0, g, 0);
+    } else if (n >= 2) {
+        for (int64_t g = g0; g < g1; g++) {
+#define CALLXR(m) SFX(tile_x)((m) < MR3 ? (m) : 1, 1, J, r0, g, 0)
+            SWR(n, CALLXR);
+#undef CALLXR
+        }
+    } else if (n == 1) {
+        for (int64_t g = g0, ng; g < g1; g += ng) {
+            ng = SFX(chunk)(g, g1, GRU__SPG3, NGR3);
+#define CALLX(k) SFX(tile_x)(1, k, J, r0, g, 0)
+            SW4(ng, CALLX);
+#undef CALLX
+        }
+    }
+}
+
 /* Input projection of groups [g0, g1) for every row of x. Rows are taken in blocks that
  * stay in L2 while every group's panel passes over them. */
 static void SFX(run_x)(const gru__fast_job *J, int64_t g0, int64_t g1)
@@ -1039,20 +1062,33 @@ static void SFX(run_x)(const gru__fast_job *J, int64_t g0, int64_t g1)
             for (int64_t r = rb; r < re; r += MR3)
                 SFX(tile_x)(MR3, 1, J, r, g, 0);
     }
-    if (M - Mm >= 2) {
-        for (int64_t g = g0; g < g1; g++) {
-#define CALLXR(m) SFX(tile_x)((m) < MR3 ? (m) : 1, 1, J, Mm, g, 0)
-            SWR(M - Mm, CALLXR);
-#undef CALLXR
-        }
-    } else if (M - Mm == 1) {
-        for (int64_t g = g0, ng; g < g1; g += ng) {
-            ng = SFX(chunk)(g, g1, GRU__SPG3, NGR3);
-#define CALLX(k) SFX(tile_x)(1, k, J, Mm, g, 0)
-            SW4(ng, CALLX);
-#undef CALLX
-        }
-    }
+    SFX(x_rows)(J, Mm, M - Mm, g0, g1);
+}
+
+/* B = 1 on several threads (split by units; gru__fast_xwin): the input projection of the
+ * steps after the first two blocks of XWB steps runs in the barriers' waits, between a
+ * thread's arrival (gru__pool_arrive) and the others' (gru__pool_wait): at step s of block
+ * k = s / XWB, 1 / XWB of the thread's own groups of block k + 2 (x_window). With
+ * reset_after = FALSE every thread reads every group's h columns (combine): block k + 2
+ * is complete at the barrier of block k's last step, which publishes it before any step
+ * of block k + 2 starts. 2026-11-28, the AVX-512 Xeon, two threads, S1 in-process against
+ * the projection of every step before the first (bench_tune xwin=0): 2-4% faster with
+ * FALSE, 1-2% with TRUE; blocks of 8 steps level with 4. The barrier's wait is the time
+ * the store of the other thread's arrival takes to reach this core (perf: 31% of S1's
+ * samples in gru__pool_barrier); the projection's share of a step fits in it (its
+ * wait time with the projection in it stayed the same). */
+#define XWB 4
+_Static_assert(XWB <= MR3, "x_rows takes at most MR3 rows");
+static inline void SFX(x_block)(const gru__fast_job *J, int64_t k, int64_t g0, int64_t g1)
+{
+    const int64_t T = J->T, s0 = k * XWB, n = T - s0 < XWB ? T - s0 : XWB;
+    if (n > 0)
+        SFX(x_rows)(J, J->go_backwards ? T - s0 - n : s0, n, g0, g1);
+}
+static inline void SFX(x_window)(const gru__fast_job *J, int64_t s, int64_t g0, int64_t g1)
+{
+    const int64_t k = s / XWB, j = s % XWB, ng = g1 - g0;
+    SFX(x_block)(J, k + 2, g0 + ng * j / XWB, g0 + ng * (j + 1) / XWB);
 }
 
 /* Steps per chunk of the input projection, or 0 for all timesteps at once (run_x).
@@ -1615,15 +1651,31 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
      * backwards (gru__fast_zrv_min). The same choice on every thread. */
     const int zrv = !J->reset_after && B == 1 && !alt && !fx && !tc && T > 1 &&
                     ubytes >= gru__fast_zrv_min;
+    /* B = 1 split by units: the projection in the barriers' waits (x_window) */
+    const int xw = B == 1 && nth > 1 && J->pool && !alt && !fx && !tc && T > 2 * XWB &&
+                   gru__fast_xwin;
     float *hfinal;
     if (J->dyn) {
         hfinal = SFX(run_dyn)(J, tid, nth, tc);
         goto done;
     }
-    if (!tc && !alt && !fx) {
+    if (xw) {
+        SFX(x_block)(J, 0, g0, g1);
+        SFX(x_block)(J, 1, g0, g1);
+        gru__pool_barrier(J->pool, tid);
+    } else if (!tc && !alt && !fx) {
         SFX(run_x)(J, g0, g1);
         gru__pool_barrier(J->pool, tid);
     }
+#define STEP_BARRIER()                                                                         \
+    do {                                                                                       \
+        if (xw) {                                                                              \
+            gru__pool_arrive(J->pool, tid);                                                    \
+            SFX(x_window)(J, s, g0, g1);                                                       \
+            gru__pool_wait(J->pool, tid);                                                      \
+        } else                                                                                 \
+            gru__pool_barrier(J->pool, tid);                                                   \
+    } while (0)
 
     SFX(stepv) S = SFX(stepv_zero); /* a copy, not a memset (rep stos) */
     S.J = J;
@@ -1660,7 +1712,7 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
             }
             if (S.ydef)
                 SFX(ycopy)(J, s, S.t, S.hnext, 0, B);
-            gru__pool_barrier(J->pool, tid);
+            STEP_BARRIER();
         }
         hfinal = sc + (T & 1) * bhs;
     } else {
@@ -1686,11 +1738,12 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
                     SFX(gate_pass)(&S, 2, g0, g1);
             }
             SFX(run_hp)(&S);
-            gru__pool_barrier(J->pool, tid);
+            STEP_BARRIER();
             SFX(combine)(&S, hp, parts[s & 1], np, g0, g1);
         }
         hfinal = sc; /* thread 0's copy */
     }
+#undef STEP_BARRIER
 done:
     if (tid != 0)
         return;

@@ -177,7 +177,7 @@ void gru__pool_run(gru__pool *p, gru__pool_fn fn, void *ctx)
     }
 }
 
-void gru__pool_barrier(gru__pool *p, int tid)
+void gru__pool_arrive(gru__pool *p, int tid)
 {
     if (!p || p->nth < 2)
         return;
@@ -185,6 +185,13 @@ void gru__pool_barrier(gru__pool *p, int tid)
      * across jobs too and never need resetting. */
     unsigned long mine = atomic_load_explicit(&p->epoch[tid].v, memory_order_relaxed) + 1;
     atomic_store_explicit(&p->epoch[tid].v, mine, memory_order_release);
+}
+
+void gru__pool_wait(gru__pool *p, int tid)
+{
+    if (!p || p->nth < 2)
+        return;
+    const unsigned long mine = atomic_load_explicit(&p->epoch[tid].v, memory_order_relaxed);
     for (int i = 0; i < p->nth; i++) {
         if (i == tid)
             continue;
@@ -197,4 +204,10 @@ void gru__pool_barrier(gru__pool *p, int tid)
             }
         }
     }
+}
+
+void gru__pool_barrier(gru__pool *p, int tid)
+{
+    gru__pool_arrive(p, tid);
+    gru__pool_wait(p, tid);
 }
