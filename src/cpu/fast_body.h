@@ -1069,9 +1069,10 @@ static void SFX(run_x)(const gru__fast_job *J, int64_t g0, int64_t g1)
  * steps after the first two blocks of XWB steps runs in the barriers' waits, between a
  * thread's arrival (gru__pool_arrive) and the others' (gru__pool_wait): at step s of block
  * k = s / XWB, 1 / XWB of the thread's own groups of block k + 2 (x_window). With
- * reset_after = FALSE every thread reads every group's h columns (combine): block k + 2
- * is complete at the barrier of block k's last step, which publishes it before any step
- * of block k + 2 starts. 2026-11-28, the AVX-512 Xeon, two threads, S1 in-process against
+ * reset_after = FALSE every thread reads every group's h columns (combine): a thread
+ * finishes its share of block k + 2 in the waits of block k's steps, before it arrives at
+ * the first barrier of block k + 1, which publishes the share (release, acquire) before
+ * any thread starts a step of block k + 2. 2026-11-28, the AVX-512 Xeon, two threads, S1 in-process against
  * the projection of every step before the first (bench_tune xwin=0): 2-4% faster with
  * FALSE, 1-2% with TRUE; blocks of 8 steps level with 4. The barrier's wait is the time
  * the store of the other thread's arrival takes to reach this core (perf: 31% of S1's
