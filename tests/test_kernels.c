@@ -785,6 +785,23 @@ static void test_fx(int isa)
     printf("%s: %d ride-along cases, %d failed\n", gru__isa_name(isa), ncases, fails);
 }
 
+/* The ride-along projection's lower bound (gru__fast_fx_lo): the knob where it is set,
+ * else 256 KiB on AMD CPUs and off (INT64_MAX) on others. */
+static void test_fx_lo(void)
+{
+    const int64_t fx_min = gru__fast_fx_min;
+    gru__fast_fx_min = 12345;
+    CHECK(gru__fast_fx_lo() == 12345);
+    gru__fast_fx_min = 0;
+    CHECK(gru__fast_fx_lo() == 0);
+    gru__fast_fx_min = -1;
+    const int64_t want = gru__cpu_amd() ? (int64_t)256 << 10 : INT64_MAX;
+    CHECK_MSG(gru__fast_fx_lo() == want, "fx_lo: %lld, want %lld", (long long)gru__fast_fx_lo(),
+              (long long)want);
+    CHECK(gru__fast_fx_lo() == want); /* the cached value */
+    gru__fast_fx_min = fx_min;
+}
+
 /* B = 1 split by units: the input projection of the steps after the first two blocks
  * runs in the barriers' waits (fast_body.h, x_window), with the ride-along projection off:
  * lengths just past two blocks and long ones (a short last block or none), a thread's
@@ -801,7 +818,7 @@ static void test_xwin(int isa)
     int fails = 0;
     const int ncases = 48;
     for (int i = 0; i < ncases && fails < 5; i++) {
-        gru__fast_xwin = i < ncases - 8;
+        gru__fast_xwin = i < ncases - 8 ? INT64_MAX : 0;
         kcase c = {1, Ts[tu_next(&r) % 6], Is[tu_next(&r) % 4], Hs[tu_next(&r) % 9],
                    i & 1, tu_next(&r) % 4 != 0, tu_next(&r) % 2, tu_next(&r) % 2 == 0,
                    tu_next(&r) % 3 == 0, tu_next(&r) % 2, GRU_ACT_TANH, GRU_ACT_SIGMOID, 1.0};
@@ -876,6 +893,7 @@ int main(void)
 {
     int best = gru__isa_current();
     printf("instruction set of this machine: %s\n", gru__isa_name(best));
+    test_fx_lo();
     /* small layers split by units as well (by default they run on one thread) */
     const int64_t units_min = gru__fast_units_min;
     gru__fast_units_min = 0;

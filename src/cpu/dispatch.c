@@ -57,7 +57,7 @@ static void advise_huge(void *p, size_t bytes)
 }
 
 int64_t gru__fast_xchunk_min = (int64_t)6 << 20, gru__fast_xchunk_rows = 256;
-int64_t gru__fast_xwin = 1;
+int64_t gru__fast_xwin = (int64_t)96 << 10;
 int64_t gru__xp_pad_bytes = 4096;
 int64_t gru__fast_alt_min = (int64_t)512 << 10;
 int64_t gru__fast_zrv_min = (int64_t)512 << 10;
@@ -65,8 +65,30 @@ int64_t gru__fast_units_min = 1536;
 int64_t gru__fast_units_big = (int64_t)12 << 20;
 int64_t gru__fast_units_mid = (int64_t)512 << 10;
 int64_t gru__fast_nxpf = 1;
-int64_t gru__fast_fx_min = (int64_t)256 << 10, gru__fast_fx_max = (int64_t)1 << 20;
+int64_t gru__fast_fx_min = -1, gru__fast_fx_max = (int64_t)1 << 20;
 int64_t gru__fast_l2_bytes = -1;
+
+bool gru__cpu_amd(void)
+{
+#if defined(GRU_HAVE_X86_KERNELS) && (defined(__x86_64__) || defined(__i386__)) &&          \
+    defined(__GNUC__)
+    __builtin_cpu_init();
+    return __builtin_cpu_is("amd");
+#else
+    return false;
+#endif
+}
+
+int64_t gru__fast_fx_lo(void)
+{
+    if (gru__fast_fx_min >= 0)
+        return gru__fast_fx_min;
+    static _Atomic int64_t cached = -1; /* same value from every thread: a race is benign */
+    int64_t c = cached;
+    if (c < 0)
+        cached = c = gru__cpu_amd() ? (int64_t)256 << 10 : INT64_MAX; /* INT64_MAX: off */
+    return c;
+}
 
 int64_t gru__fast_l2(void)
 {

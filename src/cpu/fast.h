@@ -137,8 +137,14 @@ int gru__fast_vmath(int isa, int which, const float *in, float *out, int64_t n);
  * (gru__fast_l2), projects ceil(gru__fast_xchunk_rows (256) / B) steps at a time
  * (fast_body.h, x_chunk). Tests lower both. */
 extern int64_t gru__fast_xchunk_min, gru__fast_xchunk_rows;
-/* B = 1 on several threads: 0 projects every step before the first (run_x), else the
- * steps after the first 2 blocks are projected in the barriers' waits (x_window) */
+/* B = 1 on several threads: where a thread's share of the input kernel takes at most
+ * gru__fast_xwin bytes (96 KiB), the steps after the first two blocks are projected in
+ * the barriers' waits (fast_body.h, x_window), else every step before the first (run_x):
+ * the work of a wait grows with that share, and once it outlasts the wait it lengthens
+ * the step. 2026-11-28, the AVX-512 Xeon, two threads, bench_tune against xwin=0 (time
+ * of xwin=0 over this): share 48 KiB (S1) FALSE 1.03-1.05, TRUE 1.02-1.04; 96 KiB
+ * (I = 128, H = 128; I = 64, H = 256) FALSE 1.04 and 1.01, TRUE 1.00 and 1.01; 192 KiB
+ * (I = 256, H = 128) FALSE 1.02, TRUE 0.95; 384 KiB (S2, ride-along off) TRUE 0.95. */
 extern int64_t gru__fast_xwin;
 /* One core's L2 in bytes (sysconf, read once; 0 where unknown), or gru__fast_l2_bytes when
  * that is set (>= 0: bench_tune and the tests set it; -1, the default, asks the system).
@@ -199,10 +205,19 @@ extern int64_t gru__fast_units_mid;
  * it off to measure what it gives. */
 extern int64_t gru__fast_nxpf;
 /* B = 1: the input projection rides along the recurrent tiles (fast_body.h, step_fx)
- * when a thread's share of the recurrent kernel takes at least gru__fast_fx_min bytes
- * (256 KiB) and, with its share of the input kernel, at most gru__fast_fx_max (1 MiB,
- * the L2 of one core here). Tests widen the range. */
+ * when a thread's share of the recurrent kernel takes at least gru__fast_fx_lo() bytes
+ * and, with its share of the input kernel, at most gru__fast_fx_max (1 MiB, the L2 of one
+ * core of the Zen 5 it was tuned on). gru__fast_fx_lo() is gru__fast_fx_min where that
+ * is set (>= 0; tests and bench_tune set it), else (-1, the default) 256 KiB on AMD CPUs
+ * and off elsewhere: on the Zen 5 of 2026-11-26 S2 on two threads ran 11-12% faster with
+ * it; on the Intel Xeon (family 6 model 207) of 2026-11-28 the same case ran 4-5% slower
+ * than the plain projection of every step before the first (bench_tune, 300-400
+ * repetitions, both variants), H = 192 on one thread 0-5% slower, I = 128 with H = 256
+ * on two threads 2% faster. */
 extern int64_t gru__fast_fx_min, gru__fast_fx_max;
+int64_t gru__fast_fx_lo(void);
+/* Whether the CPU is AMD's (x86 builds with GCC or Clang; else false). */
+bool gru__cpu_amd(void);
 
 /* Frees the streaming state (src/step.c). */
 void gru__stream_free(gru_layer *layer);

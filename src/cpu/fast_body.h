@@ -1065,19 +1065,20 @@ static void SFX(run_x)(const gru__fast_job *J, int64_t g0, int64_t g1)
     SFX(x_rows)(J, Mm, M - Mm, g0, g1);
 }
 
-/* B = 1 on several threads (split by units; gru__fast_xwin): the input projection of the
- * steps after the first two blocks of XWB steps runs in the barriers' waits, between a
- * thread's arrival (gru__pool_arrive) and the others' (gru__pool_wait): at step s of block
- * k = s / XWB, 1 / XWB of the thread's own groups of block k + 2 (x_window). With
- * reset_after = FALSE every thread reads every group's h columns (combine): a thread
- * finishes its share of block k + 2 in the waits of block k's steps, before it arrives at
- * the first barrier of block k + 1, which publishes the share (release, acquire) before
- * any thread starts a step of block k + 2. 2026-11-28, the AVX-512 Xeon, two threads, S1 in-process against
+/* B = 1 on several threads (split by units), a thread's share of the input kernel within
+ * gru__fast_xwin bytes (fast.h): the input projection of the steps after the first two
+ * blocks of XWB steps runs in the barriers' waits, between a thread's arrival
+ * (gru__pool_arrive) and the others' (gru__pool_wait): at step s of block k = s / XWB,
+ * 1 / XWB of the thread's own groups of block k + 2 (x_window). With reset_after = FALSE
+ * every thread reads every group's h columns (combine): a thread finishes its share of
+ * block k + 2 in the waits of block k's steps, before it arrives at the first barrier of
+ * block k + 1, which publishes the share (release, acquire) before any thread starts a
+ * step of block k + 2. 2026-11-28, the AVX-512 Xeon, two threads, S1 in-process against
  * the projection of every step before the first (bench_tune xwin=0): 2-4% faster with
  * FALSE, 1-2% with TRUE; blocks of 8 steps level with 4. The barrier's wait is the time
  * the store of the other thread's arrival takes to reach this core (perf: 31% of S1's
- * samples in gru__pool_barrier); the projection's share of a step fits in it (its
- * wait time with the projection in it stayed the same). */
+ * samples in gru__pool_barrier); the projection's share of a step fits in it (its wait
+ * time with the projection in it stayed the same). */
 #define XWB 4
 _Static_assert(XWB <= MR3, "x_rows takes at most MR3 rows");
 static inline void SFX(x_block)(const gru__fast_job *J, int64_t k, int64_t g0, int64_t g1)
@@ -1647,14 +1648,14 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
      * streaming it from L2 rather than by their latency, and together with its share of
      * the input kernel small enough to stay in L2. The same choice on every thread. */
     const int fx = FX_TS > 0 && B == 1 && !alt && T >= 3 * FX_TS && J->I <= FX_IMAX &&
-                   ubytes >= gru__fast_fx_min && ubytes + xbytes <= gru__fast_fx_max;
+                   ubytes >= gru__fast_fx_lo() && ubytes + xbytes <= gru__fast_fx_max;
     /* B = 1, reset_after = FALSE, a large recurrent kernel: odd steps walk z | r
      * backwards (gru__fast_zrv_min). The same choice on every thread. */
     const int zrv = !J->reset_after && B == 1 && !alt && !fx && !tc && T > 1 &&
                     ubytes >= gru__fast_zrv_min;
     /* B = 1 split by units: the projection in the barriers' waits (x_window) */
     const int xw = B == 1 && nth > 1 && J->pool && !alt && !fx && !tc && T > 2 * XWB &&
-                   gru__fast_xwin;
+                   xbytes <= gru__fast_xwin;
     float *hfinal;
     if (J->dyn) {
         hfinal = SFX(run_dyn)(J, tid, nth, tc);
