@@ -114,8 +114,9 @@ static void usage(FILE *f)
             "  --lib both|libgru|onednn   which side to run (default both)\n"
             "  --gap-us US           pause between the two libraries' runs (default 20000 when\n"
             "                        threads > 1, so that spinning workers go to sleep; with\n"
-            "                        threads > 1 each library runs blocks of 8 timed runs,\n"
-            "                        of 1 when a run takes 50 ms or more)\n"
+            "                        threads > 1 each library runs blocks of up to 8 timed\n"
+            "                        runs, at least 4 blocks each, of 1 when a run takes 50\n"
+            "                        ms or more)\n"
             "  --csv FILE            also write the results as CSV (for bench_others.py)\n"
             "  --no-selfcheck        skip the float64 reference check of the oneDNN wrapper\n"
             "  --quiet               only the table\n");
@@ -1181,7 +1182,13 @@ static int run_case(const options *o, const shape *s, int ra, int mode, int thre
      * time, 1.5x on either library) fell on one library only (S5 FALSE training, 2
      * threads: 0.55, then 0.79 and 1.47 in two runs minutes apart). */
     const double t_run = t_lg > t_dn ? t_lg : t_dn;
-    const int block = threads > 1 && t_run < 0.05 ? 8 : 1;
+    int block = threads > 1 && t_run < 0.05 ? 8 : 1;
+    /* and at least 4 blocks of each library: a case cut to 7 repetitions by a slow
+     * warm-up ran them in one block each (S3 FALSE inference on two threads, 2026-11-28
+     * 11:11: libgru's median 21.7 ms against its fastest 9.2, ratio 0.52; 1.15-1.22 in
+     * the runs before and after) */
+    if (block > reps / 4)
+        block = reps / 4 > 1 ? reps / 4 : 1;
 
     double *v_lg = calloc((size_t)reps, sizeof(double));
     double *v_dn = calloc((size_t)reps, sizeof(double));
