@@ -15,6 +15,8 @@ typedef struct gru__train_hdr {
     int has_mask;              /* mask (B, T) stored */
     int xdrop;                 /* input multipliers: 0 none, 1 one shared, 3 per gate */
     int hdrop;                 /* recurrent multipliers: 0 none, 3 per gate */
+    int pre_ring;              /* the fast forward kept only two steps of pre (its rows of
+                                * step s at s % 2): the backward needs none of its values */
 } gru__train_hdr;
 
 /* Byte offsets of the pieces of the training workspace (64-byte aligned). Processing

@@ -547,5 +547,20 @@ int main(void)
         parts.overwrite = false;
         run_case(&parts, &r, ra == 1);
     }
+    /* pstep with activation pairs whose derivatives need only the outputs (elu | sigmoid,
+     * selu | exponential: pre is a ring of two steps, tf_pre; T = 5 wraps it twice; with
+     * the backward on another kernel too) and one that needs the pre-activations
+     * (tanh | hard_sigmoid: the whole of pre kept) */
+    static const gru_activation ring_acts[3][2] = {{GRU_ACT_ELU, GRU_ACT_SIGMOID},
+                                                   {GRU_ACT_SELU, GRU_ACT_EXPONENTIAL},
+                                                   {GRU_ACT_TANH, GRU_ACT_HARD_SIGMOID}};
+    for (int k = 0; k < 3; k++) {
+        tcase ring = {.B = 9, .T = 5, .I = 136, .H = 256, .reset_after = k != 1,
+                      .use_bias = true, .ret_seq = true, .ret_state = true, .h0 = true,
+                      .mask = k == 2, .trainable = true, .act = ring_acts[k][0],
+                      .ract = ring_acts[k][1], .overwrite = true, .want_dx = true,
+                      .want_dh0 = true};
+        run_case(&ring, &r, k != 2);
+    }
     return tu_finish("test_train_fast");
 }

@@ -91,6 +91,14 @@ static float SFX(tf_dact1)(gru_activation act, float v, float y)
     }
 }
 
+/* Whether tf_vdact and tf_dact1 (and the reference's dact) need only act's output y, not
+ * its argument v. */
+static inline int SFX(tf_dact_y)(gru_activation act)
+{
+    return act == GRU_ACT_TANH || act == GRU_ACT_SIGMOID || act == GRU_ACT_LINEAR ||
+           act == GRU_ACT_EXPONENTIAL || act == GRU_ACT_ELU || act == GRU_ACT_SELU;
+}
+
 /* act'(v) from v and y = act(v) on a vector. */
 TF_AI VEC SFX(tf_vdact)(gru_activation act, VEC v, VEC y)
 {
@@ -222,6 +230,9 @@ typedef struct SFX(tf_ctx) {
     int pb;                     /* B > 1: products on the GEMM's packed B */
     int64_t np;                 /* pb: H rounded up to the GEMM's strip width */
     int dxdirect;               /* dx written per timestep (or at once) into (B, T, I) */
+    int pring;                  /* pstep, and both activations' derivatives need only their
+                                 * outputs (tf_dact_y): the backward reads no pre-activation,
+                                 * so pre is a ring of two steps (tf_pre) that stays in cache */
     int pstep;                  /* forward, pb: each step's input projections formed in the
                                  * time loop (tf_fwd_proj_step), K packed per gate in KT */
     int kpk;                    /* dxdirect with pb: KT holds K^T in the GEMM's packed layout
@@ -239,6 +250,12 @@ typedef struct SFX(tf_ctx) {
     float *scr;                 /* pb: GEMM scratch, nscr floats per thread (in ut), or NULL */
     int64_t nscr;
 } SFX(tf_ctx);
+
+/* Row b of step s in pre: (T, B, 3H), or a ring of two steps (c->pring). */
+static inline float *SFX(tf_pre)(const SFX(tf_ctx) *c, int64_t s, int64_t b)
+{
+    return c->pre + ((c->pring ? (s & 1) : s) * c->B + b) * c->H3;
+}
 
 static void SFX(tf_ctx_init)(SFX(tf_ctx) *c, const gru__train_args *a)
 {
@@ -259,6 +276,7 @@ static void SFX(tf_ctx_init)(SFX(tf_ctx) *c, const gru__train_args *a)
     c->ret_seq = L->cfg.return_sequences;
     c->goback = L->cfg.go_backwards;
     c->hdrop = hdr->hdrop;
+    c->pring = hdr->pre_ring; /* set by the forward */
     c->xdrop = hdr->xdrop;
     c->act = L->cfg.activation;
     c->ract = L->cfg.recurrent_activation;
@@ -657,13 +675,13 @@ static void SFX(tf_fwd_proj_step)(const SFX(tf_ctx) *c, int slot, int64_t s, int
                                   int64_t b1, int64_t u0, int64_t u1, int64_t x0, int64_t x1)
 {
 #if defined(TF_GEMM_PB)
-    const int64_t B = c->B, T = c->T, I = c->I, H = c->H, H3 = c->H3, r0 = s * B + b0;
+    const int64_t T = c->T, I = c->I, H = c->H, H3 = c->H3;
     const int64_t t = c->goback ? T - 1 - s : s;
     const float *x = c->a->x; /* (B, T, I) */
     gru__gemm_seg sg[3];
     for (int g = 0; g < 3; g++) {
         gru__gemm_seg one = {c->KT + g * I * c->np, c->np, u0, u1 - u0,
-                             c->pre + r0 * H3 + g * H + u0, H3};
+                             SFX(tf_pre)(c, s, b0) + g * H + u0, H3};
         sg[g] = one;
     }
     if (b1 > b0 && u1 > u0)
@@ -717,7 +735,7 @@ TF_AI void SFX(tf_fwd_gates_ra)(const SFX(tf_ctx) *c, gru_activation act,
     const int64_t t = c->goback ? T - 1 - s : s;
     const float *hb = c->hs + s * BH + b * H;
     float *hnb = c->hs + (s + 1) * BH + b * H;
-    float *Pb = c->pre + (s * c->B + b) * H3, *Ab = c->actv + (s * c->B + b) * H3;
+    float *Pb = SFX(tf_pre)(c, s, b), *Ab = c->actv + (s * c->B + b) * H3;
     float *Cb = c->cc + s * BH + b * H;
     const float *hrb = c->hr + b * H3;
     const float *bi = c->bias, *br = c->b_rec;
@@ -763,7 +781,7 @@ TF_AI void SFX(tf_fwd_gates_zr)(const SFX(tf_ctx) *c, gru_activation ract, int64
 {
     const int64_t H = c->H, H3 = c->H3, BH = c->BH;
     const float *hb = c->hs + s * BH + b * H;
-    float *Pb = c->pre + (s * c->B + b) * H3, *Ab = c->actv + (s * c->B + b) * H3;
+    float *Pb = SFX(tf_pre)(c, s, b), *Ab = c->actv + (s * c->B + b) * H3;
     float *Cb = c->cc + s * BH + b * H;
     const float *hrb = c->hr + b * H3;
     const float *bi = c->bias;
@@ -799,7 +817,7 @@ TF_AI void SFX(tf_fwd_gates_h)(const SFX(tf_ctx) *c, gru_activation act, int64_t
     const int64_t t = c->goback ? T - 1 - s : s;
     const float *hb = c->hs + s * BH + b * H;
     float *hnb = c->hs + (s + 1) * BH + b * H;
-    float *Pb = c->pre + (s * c->B + b) * H3, *Ab = c->actv + (s * c->B + b) * H3;
+    float *Pb = SFX(tf_pre)(c, s, b), *Ab = c->actv + (s * c->B + b) * H3;
     const float *hrb = c->hr + b * H3;
     const float *bi = c->bias;
     const int kept = !c->mask || c->mask[b * T + t];
@@ -985,6 +1003,8 @@ void SFX(gru__tf_forward)(const gru__train_args *a, const gru__tf_run *run)
     }
     const int overlap = run->nr <= 1 && pool && c.T >= 2 * SFX(tf_part_steps)(&c);
     c.pstep = !overlap && SFX(tf_pstep_ok)(&c);
+    c.pring = c.pstep && SFX(tf_dact_y)(c.act) && SFX(tf_dact_y)(c.ract);
+    ((gru__train_hdr *)(a->ws + a->lay->hdr))->pre_ring = c.pring;
     if (overlap) {
         /* the loop on one thread, the projections of the next steps on another */
         struct SFX(tf_sync) y;
@@ -1053,7 +1073,8 @@ TF_AI void SFX(tf_bwd_gates)(const SFX(tf_ctx) *c, gru_activation act, gru_activ
     const int64_t H = c->H, H3 = c->H3, BH = c->BH, T = c->T;
     const int64_t t = c->goback ? T - 1 - s : s;
     const int64_t row = s * c->B + b;
-    const float *Pb = c->pre + row * H3, *Ab = c->actv + row * H3, *Cb = c->cc + s * BH + b * H;
+    const float *Pb = SFX(tf_pre)(c, s, b), *Ab = c->actv + row * H3;
+    const float *Cb = c->cc + s * BH + b * H;
     const float *hb = c->hs + s * BH + b * H;
     const float *dyb = (c->a->dy && c->ret_seq && c->first[b] <= s)
                            ? (const float *)c->a->dy + (b * T + s) * H
@@ -1133,7 +1154,7 @@ TF_AI void SFX(tf_bwd_gates_r)(const SFX(tf_ctx) *c, gru_activation ract, int64_
     if (c->mask && !c->mask[b * T + t])
         return;
     const int64_t row = s * c->B + b;
-    const float *Pb = c->pre + row * H3, *Ab = c->actv + row * H3;
+    const float *Pb = SFX(tf_pre)(c, s, b), *Ab = c->actv + row * H3;
     const float *hb = c->hs + s * BH + b * H, *dqb = c->hm + b * H;
     const float *mhh = c->hdrop ? c->mh + 2 * BH + b * H : NULL;
     float *Gb = c->dg + row * H3, *dtb = dt + b * H;
