@@ -18,7 +18,7 @@
  * Usage: bench_tune B,T,I,H RESET_AFTER THREADS REPS ARM [ARM...]
  *   ARM: "-" (the defaults) or name=value[,name=value...] with names xchunk_min,
  *   xchunk_rows, units_min, units_big, units_mid, alt_min, zrv_min, fx_min, fx_max, nxpf, l2,
- *   xwin (see fast.h).
+ *   xwin, zsplit (see fast.h).
  * Example: bench_tune 64,50,512,512 0 1 16 - - xchunk_rows=512
  */
 #define _POSIX_C_SOURCE 200809L
@@ -45,6 +45,7 @@ static const struct {
     {"fx_min", &gru__fast_fx_min},         {"fx_max", &gru__fast_fx_max},
     {"units_mid", &gru__fast_units_mid}, {"nxpf", &gru__fast_nxpf},
     {"l2", &gru__fast_l2_bytes}, {"xwin", &gru__fast_xwin},
+    {"zsplit", &gru__fast_zsplit},
 };
 enum { NKNOBS = sizeof knobs / sizeof knobs[0] };
 static int64_t defaults[NKNOBS];

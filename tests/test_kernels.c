@@ -785,6 +785,39 @@ static void test_fx(int isa)
     printf("%s: %d ride-along cases, %d failed\n", gru__isa_name(isa), ncases, fails);
 }
 
+/* B = 1, reset_after = FALSE, one thread: z and r walked apart, z in halves alternating
+ * between steps (zsplit, fast_body.h), on every layer it can serve (gru__fast_zsplit 2:
+ * whatever the L2 size; two superpanels of z | r or more, H > 64 at AVX-512, 32 at AVX2),
+ * whole sequences and streams, against the reference. */
+static void test_zsplit(int isa)
+{
+    static const int64_t Ts[] = {1, 2, 3, 7, 12};
+    static const int64_t Is[] = {1, 5, 17, 64};
+    static const int64_t Hs[] = {33, 65, 70, 100, 128, 130, 144, 200};
+    const int64_t zsplit = gru__fast_zsplit;
+    gru__fast_zsplit = 2;
+    tu_rng r = {0x25b117ULL + (uint64_t)isa};
+    int fails = 0;
+    const int ncases = 48;
+    for (int i = 0; i < ncases && fails < 5; i++) {
+        kcase c = {1, Ts[tu_next(&r) % 5], Is[tu_next(&r) % 4], Hs[tu_next(&r) % 8], false,
+                   tu_next(&r) % 4 != 0, tu_next(&r) % 2, tu_next(&r) % 2 == 0,
+                   tu_next(&r) % 3 == 0, tu_next(&r) % 2, GRU_ACT_TANH, GRU_ACT_SIGMOID, 1.0};
+        if (i % 4 == 3) {
+            static const gru_activation ba[] = {GRU_ACT_TANH, GRU_ACT_SIGMOID,
+                                                GRU_ACT_HARD_SIGMOID, GRU_ACT_HARD_SIGMOID_KERAS3,
+                                                GRU_ACT_SOFTSIGN};
+            c.act = ba[tu_next(&r) % 5];
+            c.ract = ba[tu_next(&r) % 5];
+        }
+        fails += run_case(&c, isa, 1, tu_next(&r));
+    }
+    test_stream(isa, 1, false, true, 1, 40, 70);
+    test_stream(isa, 1, false, false, 1, 17, 130);
+    gru__fast_zsplit = zsplit;
+    printf("%s: %d zsplit cases, %d failed\n", gru__isa_name(isa), ncases, fails);
+}
+
 /* The ride-along projection's lower bound (gru__fast_fx_lo): the knob where it is set,
  * else 256 KiB on AMD CPUs and off (INT64_MAX) on others. */
 static void test_fx_lo(void)
@@ -910,10 +943,13 @@ int main(void)
         /* B = 1, reset_after = FALSE: odd steps walk z | r backwards (fast_body.h, run_alt
          * without the projection) only with a large recurrent kernel (gru__fast_zrv_min):
          * always here */
-        const int64_t zrv_min = gru__fast_zrv_min;
+        const int64_t zrv_min = gru__fast_zrv_min, zsplit = gru__fast_zsplit;
         gru__fast_zrv_min = 0;
+        gru__fast_zsplit = 0;
         test_kernels_random(isa);
         gru__fast_zrv_min = zrv_min;
+        gru__fast_zsplit = zsplit;
+        test_zsplit(isa);
         /* batches split by units between threads, as those of large recurrent kernels
          * are (dispatch.c, gru__fast_units_big; reset_after = FALSE with two barriers a
          * step), with the input projection whole and in chunks of each thread's own
@@ -931,11 +967,13 @@ int main(void)
             test_stream(isa, nth, true, true, 1, 70, 100);
             test_stream(isa, nth, false, true, 1, 40, 70);
             /* reset_after = FALSE walks backwards only with large weights: always here */
-            const int64_t alt_min = gru__fast_alt_min;
+            const int64_t alt_min = gru__fast_alt_min, zs = gru__fast_zsplit;
             gru__fast_alt_min = 0;
+            gru__fast_zsplit = 0;
             test_stream(isa, nth, false, true, 1, 40, 70);
             test_stream(isa, nth, false, false, 1, 70, 100);
             gru__fast_alt_min = alt_min;
+            gru__fast_zsplit = zs;
         }
     }
     /* the default: small layers on one thread whatever the thread count */

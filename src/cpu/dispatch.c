@@ -61,6 +61,7 @@ int64_t gru__fast_xwin = (int64_t)96 << 10;
 int64_t gru__xp_pad_bytes = 4096;
 int64_t gru__fast_alt_min = (int64_t)512 << 10;
 int64_t gru__fast_zrv_min = (int64_t)512 << 10;
+int64_t gru__fast_zsplit = 1;
 int64_t gru__fast_units_min = 1536;
 int64_t gru__fast_units_big = (int64_t)12 << 20;
 int64_t gru__fast_units_mid = (int64_t)512 << 10;
@@ -106,6 +107,16 @@ int64_t gru__fast_l2(void)
 #endif
     cached = c;
     return c;
+}
+
+bool gru__fast_zsplit_on(int64_t bytes)
+{
+    if (gru__fast_zsplit <= 0)
+        return false;
+    if (gru__fast_zsplit > 1)
+        return true;
+    const int64_t l2 = gru__fast_l2();
+    return l2 > 0 && bytes < l2;
 }
 
 /* ---- instruction sets ------------------------------------------------------------- */
@@ -237,7 +248,10 @@ static int fast_pack(gru_layer *layer, int isa)
     const bool ra = layer->cfg.reset_after;
     /* floats: pk I*3Hp, pu H*3Hp (ra) or H*2Hp + puh H*Hp, bx 3Hp, bh 3Hp, + alignment */
     size_t nk = (size_t)(I * 3 * Hp), nu = (size_t)(H * 3 * Hp), nb = (size_t)(3 * Hp);
-    size_t bytes = (2 * nk + 2 * nu + 2 * nb + 8 * 16) * sizeof(float);
+    /* z and r apart for one thread at B = 1 (zsplit, fast_body.h) */
+    const bool zs = !ra && gru__fast_zsplit_on((int64_t)(nu + nk) * (int64_t)sizeof(float));
+    size_t bytes = (2 * nk + 2 * nu + (zs ? (size_t)(H * 2 * Hp) : 0) + 2 * nb + 10 * 16) *
+                   sizeof(float);
     if (!f) {
         f = gru__alloc(sizeof *f);
         if (!f)
@@ -266,6 +280,8 @@ static int fast_pack(gru_layer *layer, int isa)
             f->puh[c] = TAKE((size_t)(H * Hp));
         }
     }
+    f->pz1 = zs ? TAKE((size_t)(H * Hp)) : NULL;
+    f->pr1 = zs ? TAKE((size_t)(H * Hp)) : NULL;
     f->bx = TAKE(nb);
     f->bh = TAKE(nb);
 #undef TAKE
@@ -286,6 +302,11 @@ static int fast_pack(gru_layer *layer, int isa)
             pack_panels(f->puh[c], layer->recurrent_kernel, H, 3 * H, H, vw, ng, 1,
                         c ? GRU__SPG1 : GRU__SPG1M, hh);
         }
+    }
+    if (zs) {
+        const int64_t zc[1] = {0}, rc[1] = {H};
+        pack_panels(f->pz1, layer->recurrent_kernel, H, 3 * H, H, vw, ng, 1, GRU__SPG2, zc);
+        pack_panels(f->pr1, layer->recurrent_kernel, H, 3 * H, H, vw, ng, 1, GRU__SPG2, rc);
     }
     memset(f->bx, 0, nb * sizeof(float));
     memset(f->bh, 0, nb * sizeof(float));

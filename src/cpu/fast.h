@@ -76,6 +76,8 @@ typedef struct gru__fast {
     float *pk[2];       /* kernel, nvg 3 (z | r | h), I rows */
     float *pu[2];       /* recurrent kernel: reset_after nvg 3 (z | r | h), else nvg 2 (z | r) */
     float *puh[2];      /* reset_after FALSE: the h columns of the recurrent kernel, nvg 1 */
+    float *pz1, *pr1;   /* reset_after FALSE: its z and its r columns, nvg 1, superpanels of
+                           GRU__SPG2 groups (zsplit, B = 1) */
     float *bx;          /* (ng, 3vw) input bias (zeros without bias) */
     float *bh;          /* (ng, 3vw) recurrent bias (reset_after with bias; else zeros) */
     void *wmem;         /* the block holding all of the above */
@@ -164,6 +166,13 @@ extern int64_t gru__fast_alt_min;
  * S2 on one thread 2-3% faster there (2026-11-26, alternating runs); not measured on an
  * AVX-512 machine. Tests lower it. */
 extern int64_t gru__fast_zrv_min;
+/* B = 1, reset_after = FALSE, one thread: z and r walked apart, z in halves that
+ * alternate between the end of a step and the start of the next (zsplit, fast_body.h),
+ * where the weights (`bytes`, both kernels) fit in L2 (gru__fast_l2): gru__fast_zsplit 1
+ * (the default); 2 wherever it can (tests), 0 never. The layer packs z and r apart for
+ * it (pz1, pr1: two thirds of the recurrent kernel again) only then. */
+extern int64_t gru__fast_zsplit;
+bool gru__fast_zsplit_on(int64_t bytes);
 
 /* A forward split by units between nth threads (batches below the split by samples,
  * dispatch.c) runs on one thread instead when B H^2 < nth * gru__fast_units_min (1536):

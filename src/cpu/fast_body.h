@@ -1304,6 +1304,82 @@ static void SFX(run_zr)(const SFX(stepv) *S, int64_t g0, int64_t g1)
     }
 }
 
+/* B = 1, reset_after = FALSE, one thread (zsplit, see the worker): the nb groups of one
+ * superpanel of pz1 or pr1 (P: its first row, ks floats a row), h · U over every row,
+ * into raw (the first group's vector; the groups' pairs of vectors z | r follow each
+ * other, as park leaves them). Two sums (even and odd rows): eight chains of FMAs for a
+ * superpanel of four groups. rev: blocks of REV_BLOCK rows from the last, each block
+ * upwards, like tile_acc's backward walk. (Walking only z's or r's lines of pu[1]'s
+ * superpanels instead, every other line, ran S1 17-25% slower: the lines next to the ones
+ * read came into L1 too.) */
+static inline AI void SFX(zr1_sp)(const int nb, const float *P, int64_t ks, const float *h,
+                                  int64_t H, float *raw, const int rev)
+{
+    VEC a0[GRU__SPG2], a1[GRU__SPG2];
+#pragma GCC unroll 4
+    for (int i = 0; i < nb; i++)
+        a0[i] = a1[i] = VZERO();
+    for (int64_t kb0 = rev ? (H - 1) / REV_BLOCK * REV_BLOCK : 0; kb0 >= 0 && kb0 < H;
+         kb0 = rev ? kb0 - REV_BLOCK : H) {
+        const int64_t ka = rev ? kb0 : 0, kb = rev && kb0 + REV_BLOCK < H ? kb0 + REV_BLOCK : H;
+        int64_t k = ka;
+        for (; k + 1 < kb; k += 2) {
+            const VEC x0 = VSET1(h[k]), x1 = VSET1(h[k + 1]);
+#pragma GCC unroll 4
+            for (int i = 0; i < nb; i++) {
+                a0[i] = VFMA(x0, VLOAD(P + k * ks + i * VW), a0[i]);
+                a1[i] = VFMA(x1, VLOAD(P + (k + 1) * ks + i * VW), a1[i]);
+            }
+        }
+        if (k < kb) {
+            const VEC x0 = VSET1(h[k]);
+#pragma GCC unroll 4
+            for (int i = 0; i < nb; i++)
+                a0[i] = VFMA(x0, VLOAD(P + k * ks + i * VW), a0[i]);
+        }
+    }
+#pragma GCC unroll 4
+    for (int i = 0; i < nb; i++)
+        VSTORE(raw + i * 2 * VW, VADD(a0[i], a1[i]));
+}
+
+/* zr1_sp over superpanels [sa, sb) (from the last with rev) of pz1 (v 0) or pr1 (v 1):
+ * vector v of their groups into S->raw. */
+static inline AI void SFX(zr1_walk)(const SFX(stepv) *S, int v, int64_t sa, int64_t sb,
+                                    const int rev)
+{
+    const gru__fast *f = S->J->f;
+    const int64_t H = S->J->H, ng = f->ng;
+    for (int64_t i = 0; i < sb - sa; i++) {
+        const int64_t sp = rev ? sb - 1 - i : sa + i;
+        const int64_t nb = ng - sp * GRU__SPG2 < GRU__SPG2 ? ng - sp * GRU__SPG2 : GRU__SPG2;
+        const float *P = (v ? f->pr1 : f->pz1) + sp * H * GRU__SPG2 * VW;
+        float *raw = S->raw + (sp * GRU__SPG2 * 2 + v) * VW;
+#define CALLZR1(k) SFX(zr1_sp)(k, P, (k) * VW, S->hp, H, raw, rev)
+        SW4(nb, CALLZR1);
+#undef CALLZR1
+    }
+}
+
+/* zr1_walk's gate math for groups [g0, g1): v 0 z into S->z, v 1 rh = r ⊙ h into S->rh,
+ * gate_end's operations (nv 2) on the same sums. */
+static void SFX(zr1_gate)(const SFX(stepv) *S, int v, int64_t g0, int64_t g1)
+{
+    const gru__fast_job *J = S->J;
+    const int64_t H = J->H;
+    const gru_activation ract = J->ract;
+    for (int64_t g = g0; g < g1; g++) {
+        const int64_t u0 = g * VW;
+        const int n = H - u0 < VW ? (int)(H - u0) : VW;
+        VEC a = VADD(SFX(ld)(S->xs + v * H + u0, n), VLOAD(S->raw + (g * 2 + v) * VW));
+        a = ract == GRU_ACT_SIGMOID ? SFX(vsigmoid)(a) : SFX(vact)(ract, a);
+        if (v)
+            SFX(st)(S->rh + u0, VMUL(a, SFX(ld)(S->hp + u0, n)), n);
+        else
+            SFX(st)(S->z + u0, a, n);
+    }
+}
+
 /* reset_after = FALSE, the h columns of U[:, 2H:3H] for groups [g0, g1), every sample:
  * with whole (a constant at each call) tile_hf over the whole of rh (J->dyn), else
  * tile_hp, the partial products of this thread's rows. */
@@ -1634,24 +1710,39 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
     float *sc = J->scratch;
 
     const int64_t tc = SFX(x_chunk)(J, nth);
+    const int64_t ubytes = H * 3 * ngt * VW * (int64_t)sizeof(float) / nth;
+    const int64_t xbytes = J->I * 3 * ngt * VW * (int64_t)sizeof(float) / nth;
+    /* B = 1 with the input projection ridden along (step_fx), where it measured faster:
+     * a thread's share of the recurrent kernel large enough that its steps are bound by
+     * streaming it from L2 rather than by their latency, and together with its share of
+     * the input kernel small enough to stay in L2. The same choice on every thread.
+     * (run_alt, below, serves only T = 1: never both.) */
+    const int fx = FX_TS > 0 && B == 1 && T >= 3 * FX_TS && J->I <= FX_IMAX &&
+                   ubytes >= gru__fast_fx_lo() && ubytes + xbytes <= gru__fast_fx_max;
+    /* B = 1, reset_after = FALSE, one thread, two superpanels of z | r or more, both
+     * kernels in L2 (gru__fast_zsplit_on): z and r walked apart (zr1_walk), from their own
+     * packed copies (pz1, pr1). A step walks half of z backwards (superpanels [0, nsp / 2)
+     * on even steps, the rest on odd ones; with T = 1, a stream's call, even and odd
+     * calls), then r, gates r, the h columns, the other half of z forwards, gates z and
+     * combines: each step starts on the lines the step before ended on, which the half
+     * leaves in L1 where it fits. With T = 1 the input projection goes after the first
+     * half of z. Against z | r in one walk (2026-11-28, the AVX-512 Xeon, 2 MiB L2, paired
+     * runs, medians): S1 on one thread 0.91-0.92 of the time, H = 96 0.93, H = 192 0.94,
+     * their streams 0.94-0.97; S2 (both kernels 1.5 MiB) level with zrv and with run_alt's
+     * odd calls, which it replaces there (0.86-1.08 from process to process). */
+    const int64_t nsp2 = (ngt + GRU__SPG2 - 1) / GRU__SPG2;
+    const int zs = !J->reset_after && B == 1 && nth == 1 && f->pz1 && !fx && !tc &&
+                   nsp2 >= 2 && B * ngt * VW <= bhs && gru__fast_zsplit_on(ubytes + xbytes);
     /* odd calls of a B = 1 stream: run_alt instead of run_x + run_ra / run_zr; with
      * reset_after = FALSE only when a thread's share of the weights overflows L2
      * (gru__fast_alt_min: its walk starts on z | r, not on the h columns the last call
      * ended on, so that only L2 gives anything back). The same choice on every thread:
      * they must meet the same barriers. */
-    const int64_t ubytes = H * 3 * ngt * VW * (int64_t)sizeof(float) / nth;
-    const int64_t xbytes = J->I * 3 * ngt * VW * (int64_t)sizeof(float) / nth;
-    const int alt = J->alt && B == 1 && T == 1 && !tc &&
+    const int alt = J->alt && B == 1 && T == 1 && !tc && !zs &&
                     (J->reset_after || ubytes + xbytes >= gru__fast_alt_min);
-    /* B = 1 with the input projection ridden along (step_fx), where it measured faster:
-     * a thread's share of the recurrent kernel large enough that its steps are bound by
-     * streaming it from L2 rather than by their latency, and together with its share of
-     * the input kernel small enough to stay in L2. The same choice on every thread. */
-    const int fx = FX_TS > 0 && B == 1 && !alt && T >= 3 * FX_TS && J->I <= FX_IMAX &&
-                   ubytes >= gru__fast_fx_lo() && ubytes + xbytes <= gru__fast_fx_max;
     /* B = 1, reset_after = FALSE, a large recurrent kernel: odd steps walk z | r
      * backwards (gru__fast_zrv_min). The same choice on every thread. */
-    const int zrv = !J->reset_after && B == 1 && !alt && !fx && !tc && T > 1 &&
+    const int zrv = !J->reset_after && B == 1 && !alt && !fx && !zs && !tc && T > 1 &&
                     ubytes >= gru__fast_zrv_min;
     /* B = 1 split by units: the projection in the barriers' waits (x_window) */
     const int xw = B == 1 && nth > 1 && J->pool && !alt && !fx && !tc && T > 2 * XWB &&
@@ -1665,7 +1756,8 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
         SFX(x_block)(J, 0, g0, g1);
         SFX(x_block)(J, 1, g0, g1);
         gru__pool_barrier(J->pool, tid);
-    } else if (!tc && !alt && !fx) {
+    }
+    if (!xw && !tc && !alt && !fx && !(zs && T == 1)) {
         SFX(run_x)(J, g0, g1);
         gru__pool_barrier(J->pool, tid);
     }
@@ -1726,7 +1818,29 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
         for (int p = 0; p < 2; p++)
             for (int i = 0; i < np; i++)
                 parts[p][i] = sc + (nth + 3 + p * nth + i) * bhs;
-        for (int64_t s = 0; s < T; s++) {
+        for (int64_t s = 0; s < T && zs; s++) {
+            SFX(step_begin)(&S, s, tc, fx, g0, g1);
+            S.z = sc + (nth + 1 + (s & 1)) * bhs;
+            S.part = parts[s & 1][tid];
+            const int odd = T == 1 ? J->alt : (int)(s & 1);
+            const int64_t sh = nsp2 / 2;
+            if (odd)
+                SFX(zr1_walk)(&S, 0, sh, nsp2, 1);
+            else
+                SFX(zr1_walk)(&S, 0, 0, sh, 1);
+            if (T == 1)
+                SFX(run_x)(J, g0, g1);
+            SFX(zr1_walk)(&S, 1, 0, nsp2, 0);
+            SFX(zr1_gate)(&S, 1, 0, ngt);
+            SFX(run_hp)(&S);
+            if (odd)
+                SFX(zr1_walk)(&S, 0, 0, sh, 0);
+            else
+                SFX(zr1_walk)(&S, 0, sh, nsp2, 0);
+            SFX(zr1_gate)(&S, 0, 0, ngt);
+            SFX(combine)(&S, hp, parts[s & 1], np, g0, g1);
+        }
+        for (int64_t s = 0; s < T && !zs; s++) {
             SFX(step_begin)(&S, s, tc, fx, g0, g1);
             S.z = sc + (nth + 1 + (s & 1)) * bhs;
             S.part = parts[s & 1][tid];
