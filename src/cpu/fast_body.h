@@ -1727,7 +1727,7 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
      * combines: each step starts on the lines the step before ended on, which the half
      * leaves in L1 where it fits. With T = 1 the input projection goes after the first
      * half of z. Against z | r in one walk (2026-11-28, the AVX-512 Xeon, 2 MiB L2, paired
-     * runs, medians): S1 on one thread 0.91-0.92 of the time, H = 96 0.93, H = 192 0.94,
+     * runs, medians): S1 on one thread 0.91-0.94 of the time, H = 96 0.93, H = 192 0.94,
      * their streams 0.94-0.97; S2 (both kernels 1.5 MiB) level with zrv and with run_alt's
      * odd calls, which it replaces there (0.86-1.08 from process to process). */
     const int64_t nsp2 = (ngt + GRU__SPG2 - 1) / GRU__SPG2;
