@@ -1309,9 +1309,9 @@ static void SFX(run_zr)(const SFX(stepv) *S, int64_t g0, int64_t g1)
  * into raw (the first group's vector; the groups' pairs of vectors z | r follow each
  * other, as park leaves them). Two sums (even and odd rows): eight chains of FMAs for a
  * superpanel of four groups. rev: blocks of REV_BLOCK rows from the last, each block
- * upwards, like tile_acc's backward walk. (Walking only z's or r's lines of pu[1]'s
- * superpanels instead, every other line, ran S1 17-25% slower: the lines next to the ones
- * read came into L1 too.) */
+ * upwards, like tile_acc's backward walk. (tile_acc itself, one sum per vector, ran S1 3-4%
+ * slower; walking only z's or r's lines of pu[1]'s superpanels instead of pz1 and pr1,
+ * every other line, 17-25% slower: the lines next to the ones read came into L1 too.) */
 static inline AI void SFX(zr1_sp)(const int nb, const float *P, int64_t ks, const float *h,
                                   int64_t H, float *raw, const int rev)
 {
@@ -1818,42 +1818,34 @@ void SFX(gru__fast_worker)(void *ctx, int tid, int nth)
         for (int p = 0; p < 2; p++)
             for (int i = 0; i < np; i++)
                 parts[p][i] = sc + (nth + 3 + p * nth + i) * bhs;
-        for (int64_t s = 0; s < T && zs; s++) {
+        const int64_t sh = nsp2 / 2; /* zsplit: z's halves of superpanels [0, sh), [sh, nsp2) */
+        for (int64_t s = 0; s < T; s++) {
             SFX(step_begin)(&S, s, tc, fx, g0, g1);
             S.z = sc + (nth + 1 + (s & 1)) * bhs;
             S.part = parts[s & 1][tid];
-            const int odd = T == 1 ? J->alt : (int)(s & 1);
-            const int64_t sh = nsp2 / 2;
-            if (odd)
-                SFX(zr1_walk)(&S, 0, sh, nsp2, 1);
-            else
-                SFX(zr1_walk)(&S, 0, 0, sh, 1);
-            if (T == 1)
-                SFX(run_x)(J, g0, g1);
-            SFX(zr1_walk)(&S, 1, 0, nsp2, 0);
-            SFX(zr1_gate)(&S, 1, 0, ngt);
-            SFX(run_hp)(&S);
-            if (odd)
-                SFX(zr1_walk)(&S, 0, 0, sh, 0);
-            else
-                SFX(zr1_walk)(&S, 0, sh, nsp2, 0);
-            SFX(zr1_gate)(&S, 0, 0, ngt);
-            SFX(combine)(&S, hp, parts[s & 1], np, g0, g1);
-        }
-        for (int64_t s = 0; s < T && !zs; s++) {
-            SFX(step_begin)(&S, s, tc, fx, g0, g1);
-            S.z = sc + (nth + 1 + (s & 1)) * bhs;
-            S.part = parts[s & 1][tid];
-            if (alt)
-                SFX(run_alt)(&S, g0, g1, sc + (3 + 3 * (int64_t)nth) * bhs, 1);
-            else if (zrv && (s & 1))
-                SFX(run_alt)(&S, g0, g1, sc + (3 + 3 * (int64_t)nth) * bhs, 0);
-            else {
-                SFX(run_zr)(&S, g0, g1);
-                if (S.raw)
-                    SFX(gate_pass)(&S, 2, g0, g1);
+            if (zs) {
+                /* odd steps start on the second half, which the even ones end on */
+                const int odd = T == 1 ? J->alt : (int)(s & 1);
+                SFX(zr1_walk)(&S, 0, odd ? sh : 0, odd ? nsp2 : sh, 1);
+                if (T == 1)
+                    SFX(run_x)(J, g0, g1);
+                SFX(zr1_walk)(&S, 1, 0, nsp2, 0);
+                SFX(zr1_gate)(&S, 1, 0, ngt);
+                SFX(run_hp)(&S);
+                SFX(zr1_walk)(&S, 0, odd ? 0 : sh, odd ? sh : nsp2, 0);
+                SFX(zr1_gate)(&S, 0, 0, ngt);
+            } else {
+                if (alt)
+                    SFX(run_alt)(&S, g0, g1, sc + (3 + 3 * (int64_t)nth) * bhs, 1);
+                else if (zrv && (s & 1))
+                    SFX(run_alt)(&S, g0, g1, sc + (3 + 3 * (int64_t)nth) * bhs, 0);
+                else {
+                    SFX(run_zr)(&S, g0, g1);
+                    if (S.raw)
+                        SFX(gate_pass)(&S, 2, g0, g1);
+                }
+                SFX(run_hp)(&S);
             }
-            SFX(run_hp)(&S);
             STEP_BARRIER();
             SFX(combine)(&S, hp, parts[s & 1], np, g0, g1);
         }
